@@ -1,0 +1,45 @@
+# Two commands for a fresh clone (see README.md):
+#   make run    set up, then serve idp on http://127.0.0.1:5000 with a demo client
+#   make test   set up, then run the whole test suite (needs PostgreSQL and Redis)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+
+.PHONY: install run test lint bench constraints
+
+# Installs are reproducible: every package is pinned by requirements/constraints.txt.
+$(VENV)/.installed: setup.cfg pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+instance/secret_key:
+	mkdir -p instance
+	umask 077; $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
+
+run: install instance/secret_key
+	IDP_SECRET_KEY="$${IDP_SECRET_KEY:-$$(cat instance/secret_key)}" $(BIN)/idp init
+	IDP_SECRET_KEY="$${IDP_SECRET_KEY:-$$(cat instance/secret_key)}" $(BIN)/idp demo --port $(PORT)
+	IDP_SECRET_KEY="$${IDP_SECRET_KEY:-$$(cat instance/secret_key)}" \
+		$(BIN)/gunicorn -c config/gunicorn.conf.py --workers 1 --bind 127.0.0.1:$(PORT) wsgi:app
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m pytest -m benchmark -s tests/benchmarks
+
+# Refresh the pins after changing a range in setup.cfg.
+constraints:
+	rm -rf /tmp/idp-constraints-venv
+	$(PYTHON) -m venv /tmp/idp-constraints-venv
+	/tmp/idp-constraints-venv/bin/pip install --quiet -e '.[dev]'
+	/tmp/idp-constraints-venv/bin/pip freeze --exclude-editable > requirements/constraints.txt

@@ -1,0 +1,39 @@
+"""idp: an OAuth 2.0 authorization server and identity component."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) -> Flask:
+    """Build an app: configuration, then each part registering itself.
+
+    ``serving=False`` is for the `idp` command, which needs no secret key.
+    """
+    from idp import cache
+    from idp import cli
+    from idp import config as configuration
+    from idp import database
+    from idp import errors
+    from idp import health
+    from idp import oauth
+    from idp import ratelimit
+
+    app = Flask(__name__, instance_relative_config=True)
+    configuration.load_config(app, config, serving=serving)
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # TLS usually ends at a proxy; Authlib refuses plain http off loopback.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+    database.init_app(app)
+    cache.init_app(app)
+    ratelimit.init_app(app, serving=serving)
+    oauth.init_app(app)
+    app.register_blueprint(health.bp)
+    errors.register_error_handlers(app)
+    cli.init_app(app)
+    return app

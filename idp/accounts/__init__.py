@@ -1,0 +1,1 @@
+"""Operators and the profiles (roles) that give them rights."""

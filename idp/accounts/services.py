@@ -1,0 +1,188 @@
+"""Rules for operators and profiles. Only services commit."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from idp import cache
+from idp.accounts.models import ACTIONS
+from idp.accounts.models import Level
+from idp.accounts.models import ModulePermission
+from idp.accounts.models import Operator
+from idp.accounts.models import OperatorKind
+from idp.accounts.models import Profile
+from idp.errors import Conflict
+from idp.errors import InvalidInput
+from idp.errors import NotFound
+from idp.extensions import db
+from idp.ratelimit.limiter import parse_limit
+from idp.security import SecretKind
+from idp.security import generate_secret
+from idp.security import hash_password
+from idp.security import verify_password
+
+
+def get_profile(name: str) -> Profile:
+    profile = db.session.scalar(select(Profile).filter_by(name=name))
+    if profile is None:
+        raise NotFound(f"No profile named {name!r}.")
+    return profile
+
+
+def get_operator(username: str) -> Operator:
+    operator = db.session.scalar(select(Operator).filter_by(username=username))
+    if operator is None:
+        raise NotFound(f"No operator named {username!r}.")
+    return operator
+
+
+def create_profile(
+    name: str,
+    *,
+    api_access: bool = True,
+    manage_users: bool = False,
+    manage_clients: bool = False,
+) -> Profile:
+    """A new profile; every declared module starts at `none` (no row needed)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A profile needs a name.")
+    if db.session.scalar(select(Profile.id).filter_by(name=name)) is not None:
+        raise Conflict(f"A profile named {name!r} already exists.")
+    profile = Profile(
+        name=name,
+        api_access=api_access,
+        manage_users=manage_users,
+        manage_clients=manage_clients,
+    )
+    db.session.add(profile)
+    db.session.commit()
+    return profile
+
+
+def update_profile(
+    profile: Profile,
+    *,
+    declared_modules: list[str],
+    modules: dict[str, dict[str, str]] | None = None,
+    **rights: bool,
+) -> Profile:
+    """Change rights and module levels; takes effect at the next introspection."""
+    for right, value in rights.items():
+        if right not in ("api_access", "manage_users", "manage_clients"):
+            raise InvalidInput(f"Unknown right {right!r}.")
+        if value is not None:
+            setattr(profile, right, value)
+    for module, levels in (modules or {}).items():
+        if module not in declared_modules:
+            raise InvalidInput(
+                f"Unknown module {module!r}; declared: {', '.join(declared_modules)}."
+            )
+        row = next((m for m in profile.modules if m.module == module), None)
+        if row is None:
+            row = ModulePermission(module=module, **dict.fromkeys(ACTIONS, "none"))
+            profile.modules.append(row)
+        for action, level in levels.items():
+            if action not in ACTIONS or level not in set(Level):
+                raise InvalidInput(f"Invalid level {level!r} for {action!r}.")
+            setattr(row, action, level)
+    db.session.commit()
+    cache.invalidate()
+    return profile
+
+
+def create_operator(
+    username: str,
+    *,
+    profile: Profile,
+    password: str | None = None,
+    kind: str = OperatorKind.PERSON,
+    is_owner: bool = False,
+    rate_limit: str | None = None,
+) -> tuple[Operator, str | None]:
+    """A new operator and, for a person without a chosen password, a generated one.
+
+    API members have no password: they authenticate only with API keys.
+    """
+    username = username.strip()
+    if not username:
+        raise InvalidInput("An operator needs a username.")
+    if kind not in set(OperatorKind):
+        raise InvalidInput(f"Unknown operator kind {kind!r}.")
+    _check_rate_limit(rate_limit)
+    if db.session.scalar(select(Operator.id).filter_by(username=username)):
+        raise Conflict(f"An operator named {username!r} already exists.")
+    if is_owner and db.session.scalar(select(Operator.id).filter_by(is_owner=True)):
+        raise Conflict("There is already an owner.")
+    generated = None
+    if kind == OperatorKind.API_MEMBER:
+        if password is not None:
+            raise InvalidInput("An API member has no password; it uses API keys.")
+    elif password is None:
+        password = generated = generate_secret(SecretKind.PASSWORD)
+    elif not password:
+        raise InvalidInput("The password is empty.")
+    operator = Operator(
+        username=username,
+        profile=profile,
+        kind=kind,
+        is_owner=is_owner,
+        rate_limit=rate_limit,
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add(operator)
+    db.session.commit()
+    return operator, generated
+
+
+def update_operator(
+    operator: Operator,
+    *,
+    is_active: bool | None = None,
+    profile: Profile | None = None,
+    rate_limit: str | None = None,
+) -> Operator:
+    """Change an operator; takes effect at the next introspection."""
+    if is_active is not None:
+        operator.is_active = is_active
+    if profile is not None:
+        operator.profile = profile
+    if rate_limit is not None:
+        # An empty string goes back to the configured default.
+        _check_rate_limit(rate_limit or None)
+        operator.rate_limit = rate_limit or None
+    db.session.commit()
+    cache.invalidate()
+    return operator
+
+
+def set_password(operator: Operator, password: str) -> None:
+    if operator.kind != OperatorKind.PERSON:
+        raise InvalidInput("An API member has no password; it uses API keys.")
+    if not password:
+        raise InvalidInput("The password is empty.")
+    operator.password_hash = hash_password(password)
+    db.session.commit()
+
+
+def authenticate_operator(username: str, password: str) -> Operator | None:
+    """The operator with these credentials, or None, in the same time either way."""
+    operator = db.session.scalar(select(Operator).filter_by(username=username))
+    ok, new_hash = verify_password(operator and operator.password_hash, password)
+    if not ok:
+        return None
+    if new_hash:
+        operator.password_hash = new_hash
+        db.session.commit()
+    return operator
+
+
+def _check_rate_limit(rate_limit: str | None) -> None:
+    if rate_limit is None:
+        return
+    try:
+        parse_limit(rate_limit)
+    except ValueError:
+        raise InvalidInput(
+            f"Invalid rate limit {rate_limit!r}; use a form like '120/minute'."
+        ) from None

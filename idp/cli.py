@@ -1,0 +1,441 @@
+"""The `idp` command: administer idp from a shell or a script.
+
+Every command takes ``--json`` and then prints exactly one JSON object. Bad input
+prints one line on stderr and exits with status 2, having written nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask
+from flask import current_app
+from flask.cli import FlaskGroup
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from idp.accounts import services as accounts
+from idp.accounts.models import Operator
+from idp.accounts.models import OperatorKind
+from idp.accounts.models import Profile
+from idp.config import ConfigError
+from idp.errors import DomainError
+from idp.oauth import services as oauth
+from idp.oauth.models import OAuthClient
+from idp.ratelimit.limiter import parse_limit
+from idp.security import SecretKind
+from idp.security import generate_secret
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+class Duration(click.ParamType):
+    """A lifetime such as 1h30m, 30d, 45m or 90s, as seconds."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        match = _DURATION.fullmatch(str(value).strip())
+        if not value or match is None or not any(match.groups()):
+            self.fail(f"{value!r} is not a duration like 1h30m, 30d or 90s", param, ctx)
+        days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+        total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+        if total <= 0:
+            self.fail("a lifetime must be longer than zero", param, ctx)
+        return total
+
+
+class RateLimit(click.ParamType):
+    """A limit in the `limits` notation, such as 120/minute."""
+
+    name = "rate"
+
+    def convert(self, value: Any, param, ctx) -> str:
+        if value == "":
+            return value  # `operator set --rate-limit ""` restores the default
+        try:
+            parse_limit(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a rate limit like 120/minute", param, ctx)
+        return value
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object."
+)
+
+
+def command(group: click.Group, name: str, **kwargs) -> Callable:
+    """A subcommand with --json, an app context, and domain errors as usage errors."""
+
+    def decorate(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def run(*args, as_json: bool, **kw):
+            try:
+                result = func(*args, **kw)
+            except DomainError as error:
+                raise click.UsageError(str(error)) from None
+            emit(result, as_json)
+
+        return group.command(name, **kwargs)(json_option(with_appcontext(run)))
+
+    return decorate
+
+
+def emit(result: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result, default=str))
+        return
+    for key, value in result.items():
+        if isinstance(value, list):
+            click.echo(f"{key}:")
+            for item in value:
+                click.echo("  " + ", ".join(f"{k}={v}" for k, v in item.items()))
+        else:
+            click.echo(f"{key}: {value}")
+
+
+def read_stdin_secret(what: str) -> str:
+    secret = sys.stdin.readline().rstrip("\r\n")
+    if not secret.strip():
+        raise click.UsageError(f"The {what} read from stdin is empty.")
+    return secret
+
+
+# -- schema ----------------------------------------------------------------
+
+
+@click.command("init")
+@json_option
+@with_appcontext
+def init_command(as_json: bool) -> None:
+    """Create or upgrade the database schema; safe to run again."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    emit({"status": "ok", "database": _safe_url()}, as_json)
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(
+        hide_password=True
+    )
+
+
+# -- profiles --------------------------------------------------------------
+
+profile_group = click.Group("profile", help="Profiles (roles) and their rights.")
+
+
+def profile_dict(profile: Profile) -> dict:
+    return {
+        "name": profile.name,
+        **profile.permissions(current_app.config["MODULES"]),
+    }
+
+
+@command(profile_group, "create")
+@click.argument("name")
+@click.option("--api-access/--no-api-access", default=True)
+@click.option("--manage-users", is_flag=True)
+@click.option("--manage-clients", is_flag=True)
+def profile_create(
+    name: str, api_access: bool, manage_users: bool, manage_clients: bool
+) -> dict:
+    """Create a profile; every module starts at `none`."""
+    return profile_dict(
+        accounts.create_profile(
+            name,
+            api_access=api_access,
+            manage_users=manage_users,
+            manage_clients=manage_clients,
+        )
+    )
+
+
+# -- operators -------------------------------------------------------------
+
+operator_group = click.Group("operator", help="Operators: people and API members.")
+
+
+def operator_dict(operator: Operator) -> dict:
+    return {
+        "username": operator.username,
+        "id": operator.id,
+        "kind": operator.kind,
+        "owner": operator.is_owner,
+        "active": operator.is_active,
+        "profile": operator.profile.name,
+        "rate_limit": operator.rate_limit or current_app.config["RATE_LIMIT"],
+        "created_at": operator.created_at.isoformat() + "Z",
+    }
+
+
+@command(operator_group, "create")
+@click.argument("username")
+@click.option("--profile", "profile_name", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@click.option("--owner", is_flag=True, help="The account holder (only one).")
+@click.option(
+    "--kind", type=click.Choice([k.value for k in OperatorKind]), default="person"
+)
+@click.option("--rate-limit", type=RateLimit(), help='For example "120/minute".')
+def operator_create(
+    username: str,
+    profile_name: str,
+    password_stdin: bool,
+    owner: bool,
+    kind: str,
+    rate_limit: str | None,
+) -> dict:
+    """Create an operator; a generated password is printed once."""
+    profile = accounts.get_profile(profile_name)
+    password = read_stdin_secret("password") if password_stdin else None
+    operator, generated = accounts.create_operator(
+        username,
+        profile=profile,
+        password=password,
+        kind=kind,
+        is_owner=owner,
+        rate_limit=rate_limit or None,
+    )
+    result = operator_dict(operator)
+    if generated:
+        result["password"] = generated
+    return result
+
+
+@command(operator_group, "set")
+@click.argument("username")
+@click.option("--active/--inactive", default=None)
+@click.option("--profile", "profile_name")
+@click.option("--rate-limit", type=RateLimit(), help='"" restores the default.')
+def operator_set(
+    username: str, active: bool | None, profile_name: str | None, rate_limit: str | None
+) -> dict:
+    """Change an operator; its credentials see the change at once."""
+    operator = accounts.get_operator(username)
+    profile = accounts.get_profile(profile_name) if profile_name else None
+    return operator_dict(
+        accounts.update_operator(
+            operator, is_active=active, profile=profile, rate_limit=rate_limit
+        )
+    )
+
+
+# -- clients ---------------------------------------------------------------
+
+client_group = click.Group("client", help="OAuth clients.")
+
+
+def client_dict(client: OAuthClient) -> dict:
+    return {
+        "client_id": client.client_id,
+        "scope": client.scope,
+        "access_token_ttl": client.access_token_ttl,
+        "refresh_token_ttl": client.refresh_token_ttl,
+        "password_grant": client.password_grant,
+        "refresh_tokens": client.refresh_tokens,
+        "introspect": client.may_introspect,
+        "created_at": client.created_at.isoformat() + "Z",
+        "last_used_at": client.last_used_at.isoformat() + "Z"
+        if client.last_used_at
+        else None,
+    }
+
+
+@command(client_group, "create")
+@click.argument("client_id")
+@click.option("--secret-stdin", is_flag=True, help="Read the secret from stdin.")
+@click.option(
+    "--access-ttl", type=Duration(), help="Access-token lifetime, e.g. 1h30m."
+)
+@click.option(
+    "--refresh-ttl", type=Duration(), help="Refresh-token lifetime, e.g. 30d."
+)
+@click.option("--password-grant/--no-password-grant", default=True)
+@click.option("--refresh-token/--no-refresh-token", default=True)
+@click.option("--introspect", is_flag=True, help="May introspect (a resource server).")
+def client_create(
+    client_id: str,
+    secret_stdin: bool,
+    access_ttl: int | None,
+    refresh_ttl: int | None,
+    password_grant: bool,
+    refresh_token: bool,
+    introspect: bool,
+) -> dict:
+    """Register a client; a generated secret is printed once."""
+    secret = read_stdin_secret("secret") if secret_stdin else None
+    client, secret = oauth.register_client(
+        client_id,
+        secret=secret,
+        access_token_ttl=access_ttl or current_app.config["DEFAULT_ACCESS_TTL"],
+        refresh_token_ttl=refresh_ttl or current_app.config["DEFAULT_REFRESH_TTL"],
+        password_grant=password_grant,
+        refresh_tokens=refresh_token,
+        may_introspect=introspect,
+    )
+    result = client_dict(client)
+    if not secret_stdin:
+        result["client_secret"] = secret
+    return result
+
+
+@command(client_group, "list")
+def client_list() -> dict:
+    """Every registered client (never a secret)."""
+    return {"clients": [client_dict(client) for client in oauth.list_clients()]}
+
+
+@command(client_group, "show")
+@click.argument("client_id")
+def client_show(client_id: str) -> dict:
+    """One client (never its secret)."""
+    return client_dict(oauth.get_client(client_id))
+
+
+@command(client_group, "delete")
+@click.argument("client_id")
+def client_delete(client_id: str) -> dict:
+    """Delete a client and every token issued through it."""
+    oauth.delete_client(oauth.get_client(client_id))
+    return {"client_id": client_id, "deleted": True}
+
+
+@command(client_group, "rotate-secret")
+@click.argument("client_id")
+def client_rotate_secret(client_id: str) -> dict:
+    """Replace the secret with a generated one, printed once; the old one stops."""
+    client = oauth.get_client(client_id)
+    secret = oauth.rotate_client_secret(client)
+    return {**client_dict(client), "client_secret": secret}
+
+
+# -- demo ------------------------------------------------------------------
+
+DEMO_PROFILE = "demo"
+DEMO_OPERATOR = "demo"
+DEMO_CLIENT = "demo-script"
+DEMO_RESOURCE_SERVER = "demo-resource-server"
+
+
+@click.command("demo")
+@click.option("--port", default=5000, show_default=True)
+@json_option
+@with_appcontext
+def demo_command(port: int, as_json: bool) -> None:
+    """Create (or refresh) a demo operator and clients, and print curl lines.
+
+    Secrets cannot be shown twice, so each run sets new ones.
+    """
+    try:
+        profile = accounts.get_profile(DEMO_PROFILE)
+    except DomainError:
+        profile = accounts.create_profile(DEMO_PROFILE)
+    try:
+        operator = accounts.get_operator(DEMO_OPERATOR)
+    except DomainError:
+        operator, _ = accounts.create_operator(DEMO_OPERATOR, profile=profile)
+    password = generate_secret(SecretKind.PASSWORD)
+    accounts.set_password(operator, password)
+    secrets = {}
+    for client_id, introspect in ((DEMO_CLIENT, False), (DEMO_RESOURCE_SERVER, True)):
+        try:
+            secrets[client_id] = oauth.rotate_client_secret(oauth.get_client(client_id))
+        except DomainError:
+            _, secrets[client_id] = oauth.register_client(
+                client_id,
+                access_token_ttl=current_app.config["DEFAULT_ACCESS_TTL"],
+                refresh_token_ttl=current_app.config["DEFAULT_REFRESH_TTL"],
+                may_introspect=introspect,
+            )
+    result = {
+        "username": DEMO_OPERATOR,
+        "password": password,
+        "client_id": DEMO_CLIENT,
+        "client_secret": secrets[DEMO_CLIENT],
+        "resource_server_id": DEMO_RESOURCE_SERVER,
+        "resource_server_secret": secrets[DEMO_RESOURCE_SERVER],
+    }
+    if as_json:
+        emit(result, True)
+        return
+    base = f"http://127.0.0.1:{port}"
+    client_auth = f"{DEMO_CLIENT}:{secrets[DEMO_CLIENT]}"
+    rs_auth = f"{DEMO_RESOURCE_SERVER}:{secrets[DEMO_RESOURCE_SERVER]}"
+    click.echo(
+        f"""
+Demo credentials (new on every run; shown only here):
+  operator {DEMO_OPERATOR} / {password}
+  client   {client_auth}
+  resource server (may introspect) {rs_auth}
+
+Get a token (password grant):
+  curl -s -X POST {base}/oauth/token -u '{client_auth}' \\
+    -d 'grant_type=password&scope=public-api&username={DEMO_OPERATOR}&password={password}'
+
+Refresh it (paste the refresh_token; each refresh returns a new one):
+  curl -s -X POST {base}/oauth/token -u '{client_auth}' \\
+    -d 'grant_type=refresh_token&refresh_token=REFRESH_TOKEN'
+
+Introspect it as a resource server (counts one request of the rate limit):
+  curl -s -X POST {base}/oauth/introspect -u '{rs_auth}' -d 'token=ACCESS_TOKEN'
+
+Revoke it:
+  curl -s -X POST {base}/oauth/revoke -u '{client_auth}' -d 'token=REFRESH_TOKEN'
+"""
+    )
+
+
+# -- wiring ----------------------------------------------------------------
+
+
+def init_app(app: Flask) -> None:
+    for cmd in (
+        init_command,
+        demo_command,
+        profile_group,
+        operator_group,
+        client_group,
+    ):
+        app.cli.add_command(cmd)
+
+
+def _create_cli_app() -> Flask:
+    from idp import create_app
+
+    return create_app(serving=False)
+
+
+cli = FlaskGroup(
+    name="idp",
+    create_app=_create_cli_app,
+    add_version_option=False,
+    help="Administer idp.",
+)
+
+
+def main() -> None:
+    """Entry point of the `idp` script: every error is one line on stderr."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.UsageError as error:
+        click.echo(f"idp: error: {error.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as error:
+        click.echo(f"idp: error: {error.format_message()}", err=True)
+        sys.exit(error.exit_code)
+    except click.Abort:
+        sys.exit(130)
+    except ConfigError as error:
+        click.echo(f"idp: error: {error}", err=True)
+        sys.exit(2)

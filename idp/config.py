@@ -1,0 +1,108 @@
+"""Configuration: one table of defaults, then a TOML file, then ``IDP_*`` variables.
+
+Every key idp reads is listed in :data:`DEFAULTS`; an ``IDP_`` variable naming any
+other key stops startup, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from typing import Any
+
+import limits
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Signs console sessions and keys the in-process secret caches. Required
+    # outside testing: `make run` keeps a generated one in instance/secret_key.
+    "SECRET_KEY": None,
+    # SQLAlchemy URL. None means a SQLite file under the instance folder.
+    "DATABASE_URL": None,
+    # redis://host:port/db for rate-limit counters and cache invalidation.
+    # None means in-process stores: correct for a single process only.
+    "REDIS_URL": None,
+    # Prefix of every Redis key idp writes, so several deployments (or tests)
+    # can share one Redis.
+    "REDIS_KEY_PREFIX": "idp",
+    # Seconds before a Redis command gives up; introspection then degrades as
+    # documented in idp.ratelimit.
+    "REDIS_TIMEOUT": 0.5,
+    # The issuer identifier (RFC 8414 §2). None means the request's host URL.
+    "ISSUER": None,
+    # Default per-operator limit, in the `limits` notation ("30/minute").
+    "RATE_LIMIT": "30/minute",
+    # A just-rotated refresh token presented again within this many seconds is
+    # refused without revoking its family (a client racing itself).
+    "REFRESH_GRACE_SECONDS": 5,
+    # Lifetimes given to a new client when the admin names none (seconds).
+    "DEFAULT_ACCESS_TTL": 3600,
+    "DEFAULT_REFRESH_TTL": 30 * 24 * 3600,
+    # The modules whose add/edit/delete/inquire levels profiles carry.
+    "MODULES": [],
+    # How long a process may reuse a verified client or token without asking
+    # the database; any revocation or admin change invalidates it at once.
+    "HOT_CACHE_SECONDS": 60,
+    # Number of reverse proxies whose X-Forwarded-* headers are trusted.
+    "TRUSTED_PROXIES": 0,
+    # argon2id cost: "default" (RFC 9106 low-memory) or "fast" (tests only).
+    "PASSWORD_HASHING": "default",
+}
+
+ENV_PREFIX = "IDP"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says which key and why."""
+
+
+def load_config(
+    app: Flask, overrides: dict[str, Any] | None = None, *, serving: bool = True
+) -> None:
+    """Fill ``app.config`` from defaults, ``IDP_CONFIG_FILE``, ``IDP_*`` and overrides."""
+    app.config.update(DEFAULTS)
+    config_file = os.environ.get("IDP_CONFIG_FILE")
+    if config_file:
+        app.config.from_file(config_file, load=tomllib.load, text=False)
+    unknown = sorted(
+        name[len(ENV_PREFIX) + 1 :]
+        for name in os.environ
+        if name.startswith(ENV_PREFIX + "_")
+        and name[len(ENV_PREFIX) + 1 :] not in DEFAULTS
+        and name != "IDP_CONFIG_FILE"
+    )
+    if unknown:
+        raise ConfigError(f"Unknown setting IDP_{unknown[0]}; known: {_known()}")
+    app.config.from_prefixed_env(ENV_PREFIX)
+    app.config.update(overrides or {})
+    check_config(app, serving=serving)
+
+
+def check_config(app: Flask, *, serving: bool = True) -> None:
+    """Refuse to start on a configuration that cannot work."""
+    config = app.config
+    testing = bool(config.get("TESTING"))
+    if serving and not config["SECRET_KEY"] and not testing:
+        raise ConfigError("IDP_SECRET_KEY is not set; see config/example.toml")
+    if config["PASSWORD_HASHING"] not in ("default", "fast") or (
+        config["PASSWORD_HASHING"] == "fast" and not testing
+    ):
+        raise ConfigError('IDP_PASSWORD_HASHING must be "default" outside tests')
+    if config["DATABASE_URL"] is None:
+        os.makedirs(app.instance_path, exist_ok=True)
+        config["DATABASE_URL"] = "sqlite:///" + os.path.join(
+            app.instance_path, "idp.sqlite3"
+        )
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    try:
+        limits.parse(str(config["RATE_LIMIT"]))
+    except ValueError as error:
+        raise ConfigError(f"IDP_RATE_LIMIT is invalid: {error}") from None
+    if not isinstance(config["MODULES"], list) or not all(
+        isinstance(name, str) and name for name in config["MODULES"]
+    ):
+        raise ConfigError('IDP_MODULES must be a JSON list of names: ["tickets"]')
+
+
+def _known() -> str:
+    return ", ".join(sorted(DEFAULTS))

@@ -1,0 +1,35 @@
+"""Database setup: SQLAlchemy, migrations, and what SQLite needs to behave."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from idp.extensions import db
+from idp.extensions import migrate
+
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def init_app(app: Flask) -> None:
+    # Import every model so that metadata and migrations see them.
+    from idp.accounts import models as _accounts  # noqa: F401
+    from idp.oauth import models as _oauth  # noqa: F401
+
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Foreign keys (ON DELETE CASCADE) and waiting on locks, as PostgreSQL does."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,100 @@
+"""RFC 7662 token introspection for resource servers: the hot path."""
+
+from __future__ import annotations
+
+from authlib.consts import default_json_headers
+from authlib.oauth2.rfc6749.errors import InvalidClientError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import UnauthorizedClientError
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
+from flask import current_app
+
+from idp.oauth import services
+from idp.oauth.metadata import issuer
+from idp.oauth.server import verify_client
+from idp.ratelimit import limiter
+from idp.ratelimit.headers import ratelimit_headers
+from idp.timeutil import timestamp
+from idp.timeutil import utcnow
+
+INACTIVE = {"active": False}
+
+
+class IntrospectionEndpoint(_IntrospectionEndpoint):
+    """Answers for every credential kind; each active answer counts one request."""
+
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def authenticate_endpoint_client(self, request) -> services.AuthenticatedClient:
+        client = authenticate_caller(request, self.CLIENT_AUTH_METHODS)
+        # Only resource servers registered for it may ask; any other client is
+        # told so plainly rather than given a misleading {"active": false}.
+        if not client.may_introspect:
+            raise UnauthorizedClientError(
+                "This client is not allowed to introspect.", status_code=403
+            )
+        return client
+
+    def create_endpoint_response(self, request):
+        self.authenticate_endpoint_client(request)
+        token = request.form.get("token")
+        if not token:
+            raise InvalidRequestError("Missing 'token' in request.")
+        # token_type_hint is only a hint (RFC 7662 §2.1): every kind is
+        # recognised by its prefix, so an unknown hint changes nothing.
+        # Authlib answers an unknown hint with a 401 instead.
+        body, headers = introspect(token)
+        return 200, body, default_json_headers + list(headers.items())
+
+
+def authenticate_caller(request, methods: list[str]) -> services.AuthenticatedClient:
+    """The verified calling client, or 401 invalid_client (RFC 7662 §2.1)."""
+    for method in methods:
+        client = verify_client(request, method)
+        if client is not None:
+            request.client = client
+            return client
+    raise InvalidClientError(
+        status_code=401, description="Client authentication failed."
+    )
+
+
+def introspect(token: str) -> tuple[dict, dict]:
+    """The RFC 7662 answer for ``token`` and the headers to send with it."""
+    modules = current_app.config["MODULES"]
+    active = services.resolve_access_token(token, modules)
+    if active is not None:
+        window = limiter().hit(active.operator_id, active.rate_limit)
+        body = {
+            "active": True,
+            "credential": "oauth_access_token",
+            "token_type": "Bearer",
+            "scope": active.scope,
+            "client_id": active.client_id,
+            "username": active.username,
+            "sub": str(active.operator_id),
+            "exp": active.exp,
+            "iat": active.iat,
+            "iss": issuer(),
+            "permissions": active.permissions,
+            "rate_limit": window.as_dict(),
+        }
+        return body, ratelimit_headers(window)
+    found = services.find_token(token)
+    if found is not None and found[0] == "refresh_token":
+        row = found[1]
+        now = utcnow()
+        if row.is_refresh_active(now) and row.operator.may_use_api():
+            # A refresh token is not used at resource servers: nothing is counted.
+            return {
+                "active": True,
+                "credential": "oauth_refresh_token",
+                "scope": row.scope,
+                "client_id": row.client.client_id,
+                "username": row.operator.username,
+                "sub": str(row.operator_id),
+                "exp": timestamp(row.refresh_expires_at),
+                "iat": timestamp(row.issued_at),
+                "iss": issuer(),
+            }, {}
+    return dict(INACTIVE), {}

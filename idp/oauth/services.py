@@ -1,0 +1,354 @@
+"""Rules for OAuth clients and tokens. Only services commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+
+from idp import cache
+from idp.accounts.models import Operator
+from idp.errors import Conflict
+from idp.errors import InvalidInput
+from idp.errors import NotFound
+from idp.extensions import db
+from idp.oauth.models import OAuthClient
+from idp.oauth.models import OAuthToken
+from idp.security import SecretKind
+from idp.security import generate_secret
+from idp.security import hash_password
+from idp.security import is_well_formed
+from idp.security import keyed_digest
+from idp.security import token_digest
+from idp.security import verify_password
+from idp.timeutil import timestamp
+from idp.timeutil import utcnow
+
+
+class RefreshTokenReused(Exception):
+    """A rotated refresh token came back; ``revoked_family`` says what we did."""
+
+    def __init__(self, revoked_family: bool) -> None:
+        super().__init__("refresh token reused")
+        self.revoked_family = revoked_family
+
+
+class RotationLost(Exception):
+    """Another request rotated the same refresh token first."""
+
+
+# -- clients ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthenticatedClient:
+    """What the hot path needs of a client whose secret was verified.
+
+    Kept in the per-process cache instead of the ORM row, which cannot outlive
+    its session.
+    """
+
+    id: int
+    client_id: str
+    may_introspect: bool
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in ("client_secret_basic", "client_secret_post")
+
+
+def get_client(client_id: str) -> OAuthClient:
+    client = db.session.scalar(select(OAuthClient).filter_by(client_id=client_id))
+    if client is None:
+        raise NotFound(f"No client {client_id!r}.")
+    return client
+
+
+def list_clients() -> list[OAuthClient]:
+    return list(db.session.scalars(select(OAuthClient).order_by(OAuthClient.client_id)))
+
+
+def register_client(
+    client_id: str,
+    *,
+    secret: str | None = None,
+    access_token_ttl: int,
+    refresh_token_ttl: int,
+    password_grant: bool = True,
+    refresh_tokens: bool = True,
+    may_introspect: bool = False,
+) -> tuple[OAuthClient, str]:
+    """A new client and its secret in clear, to be shown once.
+
+    An admin-chosen secret may be weak, so every secret is hashed with argon2id.
+    """
+    client_id = client_id.strip()
+    if not client_id or any(c.isspace() or c == ":" for c in client_id):
+        raise InvalidInput("A client ID is a non-empty word without spaces or ':'.")
+    if secret is not None and not secret.strip():
+        raise InvalidInput("The client secret is empty.")
+    _check_ttl(access_token_ttl, refresh_token_ttl)
+    if db.session.scalar(select(OAuthClient.id).filter_by(client_id=client_id)):
+        raise Conflict(f"A client {client_id!r} already exists.")
+    secret = secret or generate_secret(SecretKind.CLIENT_SECRET)
+    client = OAuthClient(
+        client_id=client_id,
+        secret_hash=hash_password(secret),
+        access_token_ttl=access_token_ttl,
+        refresh_token_ttl=refresh_token_ttl,
+        password_grant=password_grant,
+        refresh_tokens=refresh_tokens,
+        may_introspect=may_introspect,
+    )
+    db.session.add(client)
+    db.session.commit()
+    return client, secret
+
+
+def rotate_client_secret(client: OAuthClient) -> str:
+    """A new generated secret; the old one stops working at once."""
+    secret = generate_secret(SecretKind.CLIENT_SECRET)
+    client.secret_hash = hash_password(secret)
+    db.session.commit()
+    cache.invalidate()
+    return secret
+
+
+def delete_client(client: OAuthClient) -> None:
+    """Delete a client and every token issued through it."""
+    db.session.execute(
+        OAuthToken.__table__.delete().where(OAuthToken.client_id == client.id)
+    )
+    db.session.delete(client)
+    db.session.commit()
+    cache.invalidate()
+
+
+def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | None:
+    """The client these credentials name, or None.
+
+    argon2 is slow on purpose, and resource servers authenticate on every
+    introspection: a verified (client ID, secret) pair is remembered as an HMAC
+    under the app's key until the next invalidation, so a secret rotation or a
+    deletion is seen at once. Unknown clients cost the same as wrong secrets.
+    """
+    key = ("client", keyed_digest(f"{client_id}\0{secret}"))
+    remembered = cache.recall(key)
+    if remembered is not None:
+        return remembered
+    client = db.session.scalar(select(OAuthClient).filter_by(client_id=client_id))
+    ok, new_hash = verify_password(client and client.secret_hash, secret)
+    if not ok:
+        return None
+    if new_hash:
+        client.secret_hash = new_hash
+        db.session.commit()
+    authenticated = AuthenticatedClient(
+        id=client.id, client_id=client.client_id, may_introspect=client.may_introspect
+    )
+    cache.remember(key, authenticated)
+    return authenticated
+
+
+def _check_ttl(access_token_ttl: int, refresh_token_ttl: int) -> None:
+    if access_token_ttl <= 0 or refresh_token_ttl <= 0:
+        raise InvalidInput("Token lifetimes must be positive.")
+
+
+# -- tokens ----------------------------------------------------------------
+
+
+def store_tokens(
+    token: dict, client: OAuthClient, operator: Operator, family_id: str | None
+) -> OAuthToken:
+    """Record an issued token response by digests; the caller commits."""
+    now = utcnow()
+    refresh_token = token.get("refresh_token")
+    row = OAuthToken(
+        client_id=client.id,
+        operator_id=operator.id,
+        family_id=family_id or str(uuid.uuid4()),
+        access_token_digest=token_digest(token["access_token"]),
+        refresh_token_digest=token_digest(refresh_token) if refresh_token else None,
+        scope=token["scope"],
+        issued_at=now,
+        access_expires_at=now + dt.timedelta(seconds=token["expires_in"]),
+        refresh_expires_at=(
+            now + dt.timedelta(seconds=client.refresh_token_ttl)
+            if refresh_token
+            else None
+        ),
+    )
+    db.session.add(row)
+    client.last_used_at = now
+    db.session.flush()
+    return row
+
+
+def commit() -> None:
+    db.session.commit()
+
+
+def find_refresh_token(refresh_token: str) -> OAuthToken:
+    """The row of an active refresh token, else an exception saying why not.
+
+    Raises :class:`RefreshTokenReused` for a token already rotated: inside the
+    grace window it only refuses (a client racing itself); after it, the whole
+    family is revoked (RFC 9700 §4.14.2). Returns None for anything unknown,
+    revoked or expired.
+    """
+    if not is_well_formed(refresh_token, SecretKind.REFRESH_TOKEN):
+        return None
+    row = db.session.scalar(
+        select(OAuthToken).filter_by(refresh_token_digest=token_digest(refresh_token))
+    )
+    if row is None or row.refresh_revoked_at is not None:
+        return None
+    now = utcnow()
+    if row.refresh_rotated_at is not None:
+        grace = dt.timedelta(seconds=_grace_seconds())
+        if now - row.refresh_rotated_at <= grace:
+            raise RefreshTokenReused(revoked_family=False)
+        revoke_family(row.family_id)
+        raise RefreshTokenReused(revoked_family=True)
+    if not row.is_refresh_active(now):
+        return None
+    return row
+
+
+def claim_rotation(row: OAuthToken) -> None:
+    """Mark ``row``'s refresh token rotated and commit, unless another request did.
+
+    One conditional UPDATE decides the winner on every backend, so two
+    concurrent refreshes cannot both succeed; the loser's new tokens are rolled
+    back and it gets :class:`RotationLost`.
+    """
+    try:
+        changed = db.session.execute(
+            update(OAuthToken)
+            .where(
+                OAuthToken.id == row.id,
+                OAuthToken.refresh_rotated_at.is_(None),
+                OAuthToken.refresh_revoked_at.is_(None),
+            )
+            .values(refresh_rotated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    except OperationalError:
+        # SQLite refuses a second writer instead of waiting: the same race.
+        changed = 0
+    if changed != 1:
+        db.session.rollback()
+        raise RotationLost()
+    db.session.commit()
+
+
+def revoke_family(family_id: str) -> None:
+    """Revoke every access and refresh token descending from one login."""
+    now = utcnow()
+    db.session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.family_id == family_id)
+        .values(
+            access_revoked_at=func.coalesce(OAuthToken.access_revoked_at, now),
+            refresh_revoked_at=func.coalesce(OAuthToken.refresh_revoked_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    cache.invalidate()
+
+
+def find_token(token: str) -> tuple[str, OAuthToken] | None:
+    """("access_token" | "refresh_token", row) for a token idp issued, active or not."""
+    for kind, column in (
+        (SecretKind.ACCESS_TOKEN, OAuthToken.access_token_digest),
+        (SecretKind.REFRESH_TOKEN, OAuthToken.refresh_token_digest),
+    ):
+        if is_well_formed(token, kind):
+            row = db.session.scalar(
+                select(OAuthToken).where(column == token_digest(token))
+            )
+            if row is None:
+                return None
+            return (
+                "access_token" if kind == SecretKind.ACCESS_TOKEN else "refresh_token"
+            ), row
+    return None
+
+
+def revoke_token(kind: str, row: OAuthToken) -> None:
+    """RFC 7009: an access token alone, or a refresh token with its whole family.
+
+    Revoking a refresh token revokes the login it belongs to: every access token
+    obtained through it, as §2.1 allows and as users expect of "log out".
+    """
+    if kind == "refresh_token":
+        revoke_family(row.family_id)
+        return
+    if row.access_revoked_at is None:
+        row.access_revoked_at = utcnow()
+        db.session.commit()
+        cache.invalidate()
+
+
+@dataclass(frozen=True)
+class ActiveAccessToken:
+    """What introspection reports of an active access token, cacheable."""
+
+    operator_id: int
+    username: str
+    client_id: str
+    scope: str
+    exp: int
+    iat: int
+    rate_limit: str | None
+    permissions: dict
+
+
+def resolve_access_token(
+    token: str, declared_modules: list[str]
+) -> ActiveAccessToken | None:
+    """The active access token ``token`` names, or None; no SQL while cached."""
+    if not is_well_formed(token, SecretKind.ACCESS_TOKEN):
+        return None
+    digest = token_digest(token)
+    now = utcnow()
+    active = cache.recall(("access_token", digest))
+    if active is None:
+        row = db.session.scalar(
+            select(OAuthToken).filter_by(access_token_digest=digest)
+        )
+        if (
+            row is None
+            or not row.is_access_active(now)
+            or not row.operator.may_use_api()
+        ):
+            return None
+        operator = row.operator
+        active = ActiveAccessToken(
+            operator_id=operator.id,
+            username=operator.username,
+            client_id=row.client.client_id,
+            scope=row.scope,
+            exp=timestamp(row.access_expires_at),
+            iat=timestamp(row.issued_at),
+            rate_limit=operator.rate_limit,
+            permissions=operator.profile.permissions(declared_modules),
+        )
+        cache.remember(("access_token", digest), active)
+    if active.exp <= timestamp(now):
+        return None
+    return active
+
+
+def _grace_seconds() -> int:
+    return int(current_app.config["REFRESH_GRACE_SECONDS"])

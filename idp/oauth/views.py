@@ -1,0 +1,42 @@
+"""The OAuth endpoints: each view hands the request to the Authlib server."""
+
+from __future__ import annotations
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+
+from idp.oauth.metadata import metadata
+
+bp = Blueprint("oauth", __name__)
+
+
+def server():
+    return current_app.extensions["idp.oauth"]
+
+
+@bp.post("/oauth/token")
+def token():
+    return server().create_token_response()
+
+
+@bp.post("/oauth/introspect")
+def introspect():
+    return server().create_endpoint_response("introspection")
+
+
+@bp.post("/oauth/revoke")
+def revoke():
+    return server().create_endpoint_response("revocation")
+
+
+@bp.get("/.well-known/oauth-authorization-server")
+def authorization_server_metadata():
+    return jsonify(metadata())
+
+
+@bp.errorhandler(OAuth2Error)
+def oauth_error(error: OAuth2Error):
+    """Errors raised before Authlib's own handling (e.g. an http:// URL)."""
+    return server().handle_error_response(None, error)

@@ -1,0 +1,44 @@
+"""Per-operator rate limits, counted with the `limits` library."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask import current_app
+from limits.storage import storage_from_string
+
+from idp.ratelimit.limiter import OperatorLimiter
+from idp.ratelimit.limiter import Window
+
+__all__ = ["OperatorLimiter", "Window", "init_app", "limiter"]
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask, *, serving: bool = True) -> None:
+    """Count in Redis when ``REDIS_URL`` is set, else in this process only."""
+    url = app.config["REDIS_URL"]
+    if url:
+        timeout = float(app.config["REDIS_TIMEOUT"])
+        storage = storage_from_string(
+            url,
+            key_prefix=f"{app.config['REDIS_KEY_PREFIX']}:ratelimit",
+            wrap_exceptions=True,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+        )
+    else:
+        storage = storage_from_string("memory://")
+        if serving and not app.config.get("TESTING"):
+            log.warning(
+                "IDP_REDIS_URL is not set: rate limits are counted in this process "
+                "only, which is right for a single process and wrong for several"
+            )
+    app.extensions["idp.ratelimit"] = OperatorLimiter(
+        storage, default=str(app.config["RATE_LIMIT"])
+    )
+
+
+def limiter() -> OperatorLimiter:
+    return current_app.extensions["idp.ratelimit"]

@@ -1,0 +1,116 @@
+"""Secrets: generation with kind prefixes, digests, hashing and comparison.
+
+High-entropy secrets idp issues are found by their SHA-256 digest; secrets a person
+chooses (passwords, admin-chosen client secrets) are hashed with argon2id. Nothing
+here logs, and nothing stores a secret in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
+from flask import current_app
+
+#: Bytes of randomness in every issued secret (256 bits).
+SECRET_BYTES = 32
+_BODY = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class SecretKind(StrEnum):
+    """The prefix of each kind of issued secret, so scanners can recognise leaks."""
+
+    ACCESS_TOKEN = "idp_at_"
+    REFRESH_TOKEN = "idp_rt_"
+    CLIENT_SECRET = "idp_cs_"
+    PASSWORD = "idp_pw_"
+
+
+def generate_secret(kind: SecretKind) -> str:
+    """A new secret of ``kind``: its prefix and 256 random bits, base64url."""
+    return kind.value + secrets.token_urlsafe(SECRET_BYTES)
+
+
+def is_well_formed(secret: str, kind: SecretKind) -> bool:
+    """Whether ``secret`` has the shape of an issued ``kind``, checked before any lookup."""
+    return secret.startswith(kind.value) and bool(
+        _BODY.fullmatch(secret[len(kind.value) :])
+    )
+
+
+def token_digest(secret: str) -> str:
+    """The SHA-256 digest under which a high-entropy secret is stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def keyed_digest(value: str) -> bytes:
+    """An HMAC of ``value`` under the app's secret key, for in-memory caches only."""
+    key = str(current_app.config["SECRET_KEY"] or "testing").encode()
+    return hmac.digest(key, value.encode(), "sha256")
+
+
+def constant_time_equals(a: bytes | str, b: bytes | str) -> bool:
+    """Compare secrets without leaking where they differ."""
+    if isinstance(a, str):
+        a = a.encode()
+    if isinstance(b, str):
+        b = b.encode()
+    return hmac.compare_digest(a, b)
+
+
+_HASHERS = {
+    "default": PasswordHasher(),
+    # Tests hash hundreds of passwords; this profile is rejected outside them.
+    "fast": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+}
+
+
+def _hasher() -> PasswordHasher:
+    return _HASHERS[current_app.config["PASSWORD_HASHING"]]
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password or admin-chosen secret."""
+    return _hasher().hash(password)
+
+
+def verify_password(
+    password_hash: str | None, password: str
+) -> tuple[bool, str | None]:
+    """Check ``password``; return (ok, new hash when the parameters changed).
+
+    With no hash (unknown user, or an account without a password) a dummy hash is
+    still verified, so the answer takes as long as for a real account.
+    """
+    hasher = _hasher()
+    if password_hash is None:
+        _verify(hasher, _dummy_hash(), password)
+        return False, None
+    if not _verify(hasher, password_hash, password):
+        return False, None
+    if hasher.check_needs_rehash(password_hash):
+        return True, hasher.hash(password)
+    return True, None
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    profile = current_app.config["PASSWORD_HASHING"]
+    if profile not in _DUMMY_HASHES:
+        _DUMMY_HASHES[profile] = _hasher().hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[profile]

@@ -1,0 +1,197 @@
+"""Shared fixtures: an app per test on SQLite and PostgreSQL, with a real Redis."""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from idp import create_app
+from idp.accounts import services as accounts
+from idp.accounts.models import Operator
+from idp.accounts.models import Profile
+from idp.extensions import db
+from idp.oauth import services as oauth
+from idp.oauth.models import OAuthClient
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "IDP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("IDP_TEST_REDIS", "redis://127.0.0.1:6379/0")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _sqlalchemy_url(url: str, database: str) -> str:
+    base = url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{database}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated database per backend for the session; tests empty it after use."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'idp.sqlite3'}"
+        name = None
+    else:
+        name = f"idp_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = _sqlalchemy_url(POSTGRES_ADMIN_URL, name)
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.engine.dispose()
+    yield url
+    if name:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix of this test's own, deleted afterwards."""
+    prefix = f"idptest:{uuid.uuid4().hex}"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def app(request, database_url: str, redis_prefix: str) -> Iterator[Flask]:
+    """`@pytest.mark.config(KEY=value)` overrides settings for one test."""
+    marker = request.node.get_closest_marker("config")
+    overrides = marker.kwargs if marker else {}
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": REDIS_URL,
+            "REDIS_KEY_PREFIX": redis_prefix,
+            "PASSWORD_HASHING": "fast",
+            **overrides,
+        }
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {pair}"}
+
+
+class OAuthActions:
+    """Factories and protocol calls the OAuth tests repeat.
+
+    Factories return the row and the clear secret, so that no test reads a
+    secret back from the database.
+    """
+
+    def __init__(self, app: Flask, client: FlaskClient) -> None:
+        self.app = app
+        self.http = client
+        self._profiles = 0
+
+    def profile(self, **rights):
+        with self.app.app_context():
+            self._profiles += 1
+            profile = accounts.create_profile(f"profile-{self._profiles}", **rights)
+            return profile.id
+
+    def operator(
+        self, username: str = "alice", password: str | None = "correct horse", **kwargs
+    ) -> tuple[Operator, str | None]:
+        rights = {
+            key: kwargs.pop(key)
+            for key in ("api_access", "manage_users", "manage_clients")
+            if key in kwargs
+        }
+        profile_id = self.profile(**rights)
+        with self.app.app_context():
+            operator, generated = accounts.create_operator(
+                username,
+                profile=db.session.get(Profile, profile_id),
+                password=password,
+                **kwargs,
+            )
+            return operator, password or generated
+
+    def oauth_client(
+        self, client_id: str = "script", secret: str | None = None, **kwargs
+    ) -> tuple[OAuthClient, str]:
+        kwargs.setdefault("access_token_ttl", 3600)
+        kwargs.setdefault("refresh_token_ttl", 86400)
+        with self.app.app_context():
+            return oauth.register_client(client_id, secret=secret, **kwargs)
+
+    def resource_server(self, client_id: str = "resource-api") -> tuple[str, str]:
+        _, secret = self.oauth_client(client_id, may_introspect=True)
+        return client_id, secret
+
+    def password_grant(
+        self, client_id: str, secret: str, username: str, password: str, **extra
+    ):
+        data = {"grant_type": "password", "username": username, "password": password}
+        data.update(extra)
+        return self.http.post(
+            "/oauth/token", data=data, headers=basic(client_id, secret)
+        )
+
+    def refresh(self, client_id: str, secret: str, refresh_token: str):
+        return self.http.post(
+            "/oauth/token",
+            data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+            headers=basic(client_id, secret),
+        )
+
+    def introspect(self, caller: tuple[str, str], token: str, **extra):
+        return self.http.post(
+            "/oauth/introspect", data={"token": token, **extra}, headers=basic(*caller)
+        )
+
+    def revoke(self, client_id: str, secret: str, token: str, **extra):
+        return self.http.post(
+            "/oauth/revoke",
+            data={"token": token, **extra},
+            headers=basic(client_id, secret),
+        )
+
+    def login(self, **client_kwargs) -> dict:
+        """A person, a client and a first token response: the usual start."""
+        _, password = self.operator()
+        _, secret = self.oauth_client(**client_kwargs)
+        response = self.password_grant("script", secret, "alice", password)
+        assert response.status_code == 200, response.json
+        return {"secret": secret, **response.json}
+
+
+@pytest.fixture
+def oauth_actions(app: Flask, client: FlaskClient) -> OAuthActions:
+    return OAuthActions(app, client)
