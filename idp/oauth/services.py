@@ -113,6 +113,35 @@ def register_client(
     return client, secret
 
 
+def update_client(
+    client: OAuthClient,
+    *,
+    access_token_ttl: int | None = None,
+    refresh_token_ttl: int | None = None,
+    password_grant: bool | None = None,
+    refresh_tokens: bool | None = None,
+    may_introspect: bool | None = None,
+) -> OAuthClient:
+    """Change lifetimes or grant toggles; new lifetimes apply to new tokens."""
+    _check_ttl(
+        access_token_ttl or client.access_token_ttl,
+        refresh_token_ttl or client.refresh_token_ttl,
+    )
+    changes = {
+        "access_token_ttl": access_token_ttl,
+        "refresh_token_ttl": refresh_token_ttl,
+        "password_grant": password_grant,
+        "refresh_tokens": refresh_tokens,
+        "may_introspect": may_introspect,
+    }
+    for field, value in changes.items():
+        if value is not None:
+            setattr(client, field, value)
+    db.session.commit()
+    cache.invalidate()
+    return client
+
+
 def rotate_client_secret(client: OAuthClient) -> str:
     """A new generated secret; the old one stops working at once."""
     secret = generate_secret(SecretKind.CLIENT_SECRET)

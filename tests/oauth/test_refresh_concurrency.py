@@ -1,0 +1,83 @@
+"""Concurrent refreshes of one token, over real parallel HTTP requests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from idp.oauth import services as oauth
+
+PARALLEL = 8
+
+
+@pytest.fixture
+def live_url(app) -> Iterator[str]:
+    """The app served by a threaded HTTP server on a free loopback port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.mark.config(REFRESH_GRACE_SECONDS=30)
+def test_concurrent_refreshes_exactly_one_wins(oauth_actions, live_url):
+    """RFC 9700 §4.14.2: one rotation per refresh token, and the winner stays valid."""
+    resource_server = oauth_actions.resource_server()
+    login = oauth_actions.login()
+    barrier = threading.Barrier(PARALLEL)
+    responses: list[requests.Response] = []
+    lock = threading.Lock()
+
+    def refresh() -> None:
+        with requests.Session() as session:
+            barrier.wait(timeout=10)
+            response = session.post(
+                f"{live_url}/oauth/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": login["refresh_token"],
+                },
+                auth=("script", login["secret"]),
+                timeout=20,
+            )
+        with lock:
+            responses.append(response)
+
+    threads = [threading.Thread(target=refresh) for _ in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] + [400] * (PARALLEL - 1)
+    assert all(
+        response.json()["error"] == "invalid_grant"
+        for response in responses
+        if response.status_code == 400
+    )
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    body = oauth_actions.introspect(resource_server, winner["access_token"]).json
+    assert body["active"] is True
+    follow_up = oauth_actions.refresh(
+        "script", login["secret"], winner["refresh_token"]
+    )
+    assert follow_up.status_code == 200
+
+
+def test_rotation_claimed_from_a_stale_read_loses(app, oauth_actions):
+    """The conditional UPDATE decides, even when both requests read the token first."""
+    login = oauth_actions.login()
+    with app.app_context():
+        mine = oauth.find_refresh_token(login["refresh_token"])
+        with app.app_context():  # a second request, with its own session
+            theirs = oauth.find_refresh_token(login["refresh_token"])
+            oauth.claim_rotation(theirs)
+        with pytest.raises(oauth.RotationLost):
+            oauth.claim_rotation(mine)
