@@ -10,9 +10,9 @@ PORT ?= 5000
 .PHONY: install run test lint bench constraints
 
 # Installs are reproducible: every package is pinned by requirements/constraints.txt.
-$(VENV)/.installed: setup.cfg pyproject.toml requirements/constraints.txt
+$(VENV)/.installed: setup.cfg pyproject.toml clients/setup.cfg requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]' -e './clients[flask]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -41,5 +41,5 @@ bench: install
 constraints:
 	rm -rf /tmp/idp-constraints-venv
 	$(PYTHON) -m venv /tmp/idp-constraints-venv
-	/tmp/idp-constraints-venv/bin/pip install --quiet -e '.[dev]'
+	/tmp/idp-constraints-venv/bin/pip install --quiet -e '.[dev]' -e './clients[flask]'
 	/tmp/idp-constraints-venv/bin/pip freeze --exclude-editable > requirements/constraints.txt
