@@ -28,6 +28,7 @@ from idp.config import ConfigError
 from idp.errors import DomainError
 from idp.oauth import services as oauth
 from idp.oauth.models import OAuthClient
+from idp.oauth.services import MAX_TTL
 from idp.ratelimit.limiter import parse_limit
 from idp.security import SecretKind
 from idp.security import generate_secret
@@ -50,6 +51,8 @@ class Duration(click.ParamType):
         total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
         if total <= 0:
             self.fail("a lifetime must be longer than zero", param, ctx)
+        if total > MAX_TTL:
+            self.fail("a lifetime must be at most 3650 days", param, ctx)
         return total
 
 
@@ -428,6 +431,8 @@ def main() -> None:
     """Entry point of the `idp` script: every error is one line on stderr."""
     try:
         cli.main(standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.format_message())
     except click.UsageError as error:
         click.echo(f"idp: error: {error.format_message()}", err=True)
         sys.exit(2)

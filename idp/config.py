@@ -63,7 +63,7 @@ def load_config(
     app.config.update(DEFAULTS)
     config_file = os.environ.get("IDP_CONFIG_FILE")
     if config_file:
-        app.config.from_file(config_file, load=tomllib.load, text=False)
+        app.config.update(_read_config_file(config_file))
     unknown = sorted(
         name[len(ENV_PREFIX) + 1 :]
         for name in os.environ
@@ -102,6 +102,19 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
         isinstance(name, str) and name for name in config["MODULES"]
     ):
         raise ConfigError('IDP_MODULES must be a JSON list of names: ["tickets"]')
+
+
+def _read_config_file(path: str) -> dict[str, Any]:
+    """The settings of a TOML file; an unknown key is refused like an unknown variable."""
+    try:
+        with open(os.path.abspath(path), "rb") as file:
+            settings = tomllib.load(file)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"IDP_CONFIG_FILE {path}: {error}") from None
+    unknown = sorted(set(settings) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(f"Unknown setting {unknown[0]} in {path}; known: {_known()}")
+    return settings
 
 
 def _known() -> str:

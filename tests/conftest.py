@@ -23,9 +23,9 @@ from idp.oauth import services as oauth
 from idp.oauth.models import OAuthClient
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "IDP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+    "IDPTEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("IDP_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REDIS_URL = os.environ.get("IDPTEST_REDIS", "redis://127.0.0.1:6379/0")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 

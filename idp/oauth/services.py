@@ -30,6 +30,9 @@ from idp.security import verify_password
 from idp.timeutil import timestamp
 from idp.timeutil import utcnow
 
+#: The longest token lifetime a client may have (ten years, in seconds).
+MAX_TTL = 3650 * 24 * 3600
+
 
 class RefreshTokenReused(Exception):
     """A rotated refresh token came back; ``revoked_family`` says what we did."""
@@ -188,8 +191,11 @@ def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | No
 
 
 def _check_ttl(access_token_ttl: int, refresh_token_ttl: int) -> None:
-    if access_token_ttl <= 0 or refresh_token_ttl <= 0:
-        raise InvalidInput("Token lifetimes must be positive.")
+    for ttl in (access_token_ttl, refresh_token_ttl):
+        if not 0 < ttl <= MAX_TTL:
+            raise InvalidInput(
+                "Token lifetimes must be between 1 second and 3650 days."
+            )
 
 
 # -- tokens ----------------------------------------------------------------
