@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     from idp import health
     from idp import oauth
     from idp import ratelimit
+    from idp.credentials import views as credential_views
 
     app = Flask(__name__, instance_relative_config=True)
     configuration.load_config(app, config, serving=serving)
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     ratelimit.init_app(app, serving=serving)
     oauth.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(credential_views.bp)
     errors.register_error_handlers(app)
     cli.init_app(app)
     return app

@@ -40,9 +40,12 @@ class HotCache:
         self.seconds = int(app.config["HOT_CACHE_SECONDS"])
         self._entries: TTLCache = TTLCache(maxsize=100_000, ttl=max(self.seconds, 1))
         self._lock = threading.Lock()
+        # Stands in for Redis marks in a single process (see mark_once).
+        self._marks: TTLCache = TTLCache(maxsize=100_000, ttl=60)
         self.redis: redis.Redis | None = None
         self._local_epoch = _NO_EPOCH
-        self._key = f"{app.config['REDIS_KEY_PREFIX']}:{_EPOCH_KEY}"
+        self.prefix = app.config["REDIS_KEY_PREFIX"]
+        self._key = f"{self.prefix}:{_EPOCH_KEY}"
         if app.config["REDIS_URL"]:
             timeout = float(app.config["REDIS_TIMEOUT"])
             self.redis = redis.Redis.from_url(
@@ -76,6 +79,25 @@ class HotCache:
             return
         with self._lock:
             self._entries[key] = (epoch, value)
+
+    def mark_once(self, name: str, seconds: int) -> bool:
+        """True for the first call with ``name`` in ``seconds``, across processes.
+
+        False, and a warning, when Redis cannot be reached: callers use this to
+        skip work that may be skipped.
+        """
+        if self.redis is None:
+            with self._lock:
+                if name in self._marks:
+                    return False
+                self._marks[name] = True
+                return True
+        try:
+            key = f"{self.prefix}:mark:{name}"
+            return bool(self.redis.set(key, 1, nx=True, ex=seconds))
+        except redis.RedisError as error:
+            log.warning("marks unavailable: %s", error)
+            return False
 
     def invalidate(self) -> None:
         """Make every process forget what it remembered."""

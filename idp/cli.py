@@ -6,12 +6,7 @@ prints one line on stderr and exits with status 2, having written nothing.
 
 from __future__ import annotations
 
-import functools
-import json
-import re
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 from flask import Flask
@@ -21,97 +16,22 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from idp.accounts import services as accounts
+from idp.accounts.models import Level
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
+from idp.commands import Duration
+from idp.commands import RateLimit
+from idp.commands import command
+from idp.commands import emit
+from idp.commands import json_option
+from idp.commands import read_stdin_secret
 from idp.config import ConfigError
 from idp.errors import DomainError
 from idp.oauth import services as oauth
 from idp.oauth.models import OAuthClient
-from idp.oauth.services import MAX_TTL
-from idp.ratelimit.limiter import parse_limit
 from idp.security import SecretKind
 from idp.security import generate_secret
-
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
-
-
-class Duration(click.ParamType):
-    """A lifetime such as 1h30m, 30d, 45m or 90s, as seconds."""
-
-    name = "duration"
-
-    def convert(self, value: Any, param, ctx) -> int:
-        if isinstance(value, int):
-            return value
-        match = _DURATION.fullmatch(str(value).strip())
-        if not value or match is None or not any(match.groups()):
-            self.fail(f"{value!r} is not a duration like 1h30m, 30d or 90s", param, ctx)
-        days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
-        if total <= 0:
-            self.fail("a lifetime must be longer than zero", param, ctx)
-        if total > MAX_TTL:
-            self.fail("a lifetime must be at most 3650 days", param, ctx)
-        return total
-
-
-class RateLimit(click.ParamType):
-    """A limit in the `limits` notation, such as 120/minute."""
-
-    name = "rate"
-
-    def convert(self, value: Any, param, ctx) -> str:
-        if value == "":
-            return value  # `operator set --rate-limit ""` restores the default
-        try:
-            parse_limit(value)
-        except ValueError:
-            self.fail(f"{value!r} is not a rate limit like 120/minute", param, ctx)
-        return value
-
-
-json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print one JSON object."
-)
-
-
-def command(group: click.Group, name: str, **kwargs) -> Callable:
-    """A subcommand with --json, an app context, and domain errors as usage errors."""
-
-    def decorate(func: Callable) -> Callable:
-        @functools.wraps(func)
-        def run(*args, as_json: bool, **kw):
-            try:
-                result = func(*args, **kw)
-            except DomainError as error:
-                raise click.UsageError(str(error)) from None
-            emit(result, as_json)
-
-        return group.command(name, **kwargs)(json_option(with_appcontext(run)))
-
-    return decorate
-
-
-def emit(result: dict, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(result, default=str))
-        return
-    for key, value in result.items():
-        if isinstance(value, list):
-            click.echo(f"{key}:")
-            for item in value:
-                click.echo("  " + ", ".join(f"{k}={v}" for k, v in item.items()))
-        else:
-            click.echo(f"{key}: {value}")
-
-
-def read_stdin_secret(what: str) -> str:
-    secret = sys.stdin.readline().rstrip("\r\n")
-    if not secret.strip():
-        raise click.UsageError(f"The {what} read from stdin is empty.")
-    return secret
-
 
 # -- schema ----------------------------------------------------------------
 
@@ -136,6 +56,7 @@ def _safe_url() -> str:
 # -- profiles --------------------------------------------------------------
 
 profile_group = click.Group("profile", help="Profiles (roles) and their rights.")
+LEVELS = click.Choice([level.value for level in Level])
 
 
 def profile_dict(profile: Profile) -> dict:
@@ -162,6 +83,39 @@ def profile_create(
             manage_clients=manage_clients,
         )
     )
+
+
+@command(profile_group, "set")
+@click.argument("name")
+@click.option("--api-access/--no-api-access", default=None)
+@click.option("--manage-users/--no-manage-users", default=None)
+@click.option("--manage-clients/--no-manage-clients", default=None)
+@click.option("--module", help="A declared module whose levels follow.")
+@click.option("--add", type=LEVELS)
+@click.option("--edit", type=LEVELS)
+@click.option("--delete", type=LEVELS)
+@click.option("--inquire", type=LEVELS)
+def profile_set(
+    name: str,
+    api_access: bool | None,
+    manage_users: bool | None,
+    manage_clients: bool | None,
+    module: str | None,
+    **levels: str | None,
+) -> dict:
+    """Change rights and one module's levels; credentials see it at once."""
+    levels = {action: level for action, level in levels.items() if level}
+    if levels and not module:
+        raise click.UsageError("--add/--edit/--delete/--inquire need --module.")
+    profile = accounts.update_profile(
+        accounts.get_profile(name),
+        declared_modules=current_app.config["MODULES"],
+        modules={module: levels} if module else None,
+        api_access=api_access,
+        manage_users=manage_users,
+        manage_clients=manage_clients,
+    )
+    return profile_dict(profile)
 
 
 # -- operators -------------------------------------------------------------
@@ -403,7 +357,10 @@ Revoke it:
 
 
 def init_app(app: Flask) -> None:
+    from idp.credentials.cli import COMMANDS as credential_commands
+
     for cmd in (
+        *credential_commands,
         init_command,
         demo_command,
         profile_group,

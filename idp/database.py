@@ -17,6 +17,7 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 def init_app(app: Flask) -> None:
     # Import every model so that metadata and migrations see them.
     from idp.accounts import models as _accounts  # noqa: F401
+    from idp.credentials import models as _credentials  # noqa: F401
     from idp.oauth import models as _oauth  # noqa: F401
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})

@@ -30,6 +30,9 @@ class SecretKind(StrEnum):
     REFRESH_TOKEN = "idp_rt_"
     CLIENT_SECRET = "idp_cs_"
     PASSWORD = "idp_pw_"
+    PERSONAL_ACCESS_TOKEN = "idp_pat_"
+    API_ACCOUNT_PASSWORD = "idp_aap_"
+    API_PRIVATE_KEY = "idp_sk_"
 
 
 def generate_secret(kind: SecretKind) -> str:

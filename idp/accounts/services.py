@@ -112,6 +112,8 @@ def create_operator(
     _check_rate_limit(rate_limit)
     if db.session.scalar(select(Operator.id).filter_by(username=username)):
         raise Conflict(f"An operator named {username!r} already exists.")
+    if is_owner and kind != OperatorKind.PERSON:
+        raise InvalidInput("The owner is a person, not an API member.")
     if is_owner and db.session.scalar(select(Operator.id).filter_by(is_owner=True)):
         raise Conflict("There is already an owner.")
     generated = None

@@ -9,8 +9,13 @@ from authlib.oauth2.rfc6749.errors import UnauthorizedClientError
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from flask import current_app
 
+from idp.credentials import services as credentials
+from idp.credentials.active import ActiveCredential
+from idp.credentials.active import CredentialKind
+from idp.credentials.usage import record_use
 from idp.oauth import services
 from idp.oauth.metadata import issuer
+from idp.oauth.models import SCOPE
 from idp.oauth.server import verify_client
 from idp.ratelimit import limiter
 from idp.ratelimit.headers import ratelimit_headers
@@ -18,6 +23,10 @@ from idp.timeutil import timestamp
 from idp.timeutil import utcnow
 
 INACTIVE = {"active": False}
+BEARER_KINDS = (
+    CredentialKind.OAUTH_ACCESS_TOKEN,
+    CredentialKind.PERSONAL_ACCESS_TOKEN,
+)
 
 
 class IntrospectionEndpoint(_IntrospectionEndpoint):
@@ -61,30 +70,17 @@ def authenticate_caller(request, methods: list[str]) -> services.AuthenticatedCl
 
 def introspect(token: str) -> tuple[dict, dict]:
     """The RFC 7662 answer for ``token`` and the headers to send with it."""
-    modules = current_app.config["MODULES"]
-    active = services.resolve_access_token(token, modules)
+    active = credentials.resolve_credential(token, current_app.config["MODULES"])
     if active is not None:
         window = limiter().hit(active.operator_id, active.rate_limit)
-        body = {
-            "active": True,
-            "credential": "oauth_access_token",
-            "token_type": "Bearer",
-            "scope": active.scope,
-            "client_id": active.client_id,
-            "username": active.username,
-            "sub": str(active.operator_id),
-            "exp": active.exp,
-            "iat": active.iat,
-            "iss": issuer(),
-            "permissions": active.permissions,
-            "rate_limit": window.as_dict(),
-        }
-        return body, ratelimit_headers(window)
+        record_use(active)
+        return claims(active) | {"rate_limit": window.as_dict()}, ratelimit_headers(
+            window
+        )
     found = services.find_token(token)
     if found is not None and found[0] == "refresh_token":
         row = found[1]
-        now = utcnow()
-        if row.is_refresh_active(now) and row.operator.may_use_api():
+        if row.is_refresh_active(utcnow()) and row.operator.may_use_api():
             # A refresh token is not used at resource servers: nothing is counted.
             return {
                 "active": True,
@@ -98,3 +94,24 @@ def introspect(token: str) -> tuple[dict, dict]:
                 "iss": issuer(),
             }, {}
     return dict(INACTIVE), {}
+
+
+def claims(active: ActiveCredential) -> dict:
+    """RFC 7662 §2.2 members for an active credential, plus idp's own."""
+    body = {
+        "active": True,
+        "credential": active.kind.value,
+        "scope": SCOPE,
+        "username": active.username,
+        "sub": str(active.operator_id),
+        "iat": active.iat,
+        "iss": issuer(),
+        "permissions": active.permissions,
+    }
+    if active.kind in BEARER_KINDS:
+        body["token_type"] = "Bearer"
+    if active.client_id is not None:
+        body["client_id"] = active.client_id
+    if active.exp is not None:
+        body["exp"] = active.exp
+    return body

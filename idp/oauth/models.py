@@ -85,6 +85,8 @@ class OAuthToken(db.Model):
     refresh_revoked_at: Mapped[dt.datetime | None]
     # Set when the refresh token was exchanged for a new pair.
     refresh_rotated_at: Mapped[dt.datetime | None]
+    # Of the access token, recorded at most once a minute (idp.credentials.usage).
+    last_used_at: Mapped[dt.datetime | None]
     client: Mapped[OAuthClient] = relationship(lazy="joined")
     operator: Mapped[Operator] = relationship(lazy="joined")
 

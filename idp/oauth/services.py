@@ -14,6 +14,8 @@ from sqlalchemy.exc import OperationalError
 
 from idp import cache
 from idp.accounts.models import Operator
+from idp.credentials.active import ActiveCredential
+from idp.credentials.active import CredentialKind
 from idp.errors import Conflict
 from idp.errors import InvalidInput
 from idp.errors import NotFound
@@ -335,54 +337,24 @@ def revoke_token(kind: str, row: OAuthToken) -> None:
         cache.invalidate()
 
 
-@dataclass(frozen=True)
-class ActiveAccessToken:
-    """What introspection reports of an active access token, cacheable."""
-
-    operator_id: int
-    username: str
-    client_id: str
-    scope: str
-    exp: int
-    iat: int
-    rate_limit: str | None
-    permissions: dict
-
-
-def resolve_access_token(
-    token: str, declared_modules: list[str]
-) -> ActiveAccessToken | None:
-    """The active access token ``token`` names, or None; no SQL while cached."""
-    if not is_well_formed(token, SecretKind.ACCESS_TOKEN):
+def lookup_access_token(
+    token: str, modules: list[str], now: dt.datetime
+) -> ActiveCredential | None:
+    """The active access token ``token`` names, from the database, or None."""
+    row = db.session.scalar(
+        select(OAuthToken).filter_by(access_token_digest=token_digest(token))
+    )
+    if row is None or not row.is_access_active(now) or not row.operator.may_use_api():
         return None
-    digest = token_digest(token)
-    now = utcnow()
-    active = cache.recall(("access_token", digest))
-    if active is None:
-        row = db.session.scalar(
-            select(OAuthToken).filter_by(access_token_digest=digest)
-        )
-        if (
-            row is None
-            or not row.is_access_active(now)
-            or not row.operator.may_use_api()
-        ):
-            return None
-        operator = row.operator
-        active = ActiveAccessToken(
-            operator_id=operator.id,
-            username=operator.username,
-            client_id=row.client.client_id,
-            scope=row.scope,
-            exp=timestamp(row.access_expires_at),
-            iat=timestamp(row.issued_at),
-            rate_limit=operator.rate_limit,
-            permissions=operator.profile.permissions(declared_modules),
-        )
-        cache.remember(("access_token", digest), active)
-    if active.exp <= timestamp(now):
-        return None
-    return active
+    return ActiveCredential.of(
+        row.operator,
+        modules,
+        kind=CredentialKind.OAUTH_ACCESS_TOKEN,
+        credential_id=row.id,
+        client_id=row.client.client_id,
+        iat=timestamp(row.issued_at),
+        exp=timestamp(row.access_expires_at),
+    )
 
 
 def _grace_seconds() -> int:

@@ -1,0 +1,66 @@
+"""Who may create, list and revoke which credential of whom: the one place it is decided.
+
+The HTTP surfaces pass the acting operator; the `idp` command acts as the
+administrator and passes None. Every rule below is tested for every combination of
+actor, action, kind and target (tests/accounts/test_permissions.py).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from idp.accounts.models import Operator
+from idp.accounts.models import OperatorKind
+from idp.errors import DomainError
+
+
+class Forbidden(DomainError):
+    """The actor may not do this; the message says why without naming secrets."""
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    LIST = "list"
+    REVOKE = "revoke"
+
+
+class Kind(StrEnum):
+    PERSONAL_ACCESS_TOKEN = "personal_access_token"
+    API_ACCOUNT = "api_account"
+    API_KEY = "api_key"
+
+
+def is_admin(operator: Operator) -> bool:
+    """The owner holds every right; others need manage_users."""
+    return operator.is_owner or operator.profile.manage_users
+
+
+def may(actor: Operator | None, action: Action, kind: Kind, target: Operator) -> bool:
+    """Whether ``actor`` may ``action`` a ``kind`` credential of ``target``."""
+    if actor is None:
+        return True  # the administrator at the command line
+    if not actor.may_use_api() or actor.kind != OperatorKind.PERSON:
+        # API members act only at resource servers, never on credentials.
+        return False
+    if actor.id == target.id:
+        # Anyone manages its own tokens and accounts; keys are an admin's job.
+        return kind != Kind.API_KEY or is_admin(actor)
+    if not is_admin(actor):
+        return False
+    if action == Action.LIST:
+        return True
+    if target.is_owner:
+        # Only the owner creates or revokes the owner's credentials.
+        return False
+    # A personal access token is personal: nobody makes one for someone else.
+    return not (action == Action.CREATE and kind == Kind.PERSONAL_ACCESS_TOKEN)
+
+
+def require(
+    actor: Operator | None, action: Action, kind: Kind, target: Operator
+) -> None:
+    """Raise :class:`Forbidden` unless :func:`may` allows it."""
+    if not may(actor, action, kind, target):
+        raise Forbidden(
+            f"You may not {action} this operator's {kind.replace('_', ' ')}s."
+        )

@@ -1,0 +1,305 @@
+"""Issue, list, revoke and resolve every credential kind. Only services commit.
+
+Each function that acts on an operator's credentials takes the acting operator
+(None for the administrator at the command line) and checks the one permission
+model in idp.accounts.permissions before anything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import select
+
+from idp import cache
+from idp.accounts.models import Operator
+from idp.accounts.models import OperatorKind
+from idp.accounts.permissions import Action
+from idp.accounts.permissions import Kind
+from idp.accounts.permissions import require
+from idp.credentials.active import ActiveCredential
+from idp.credentials.active import CredentialKind
+from idp.credentials.models import ApiAccount
+from idp.credentials.models import ApiKey
+from idp.credentials.models import PersonalAccessToken
+from idp.errors import InvalidInput
+from idp.errors import NotFound
+from idp.extensions import db
+from idp.oauth import services as oauth
+from idp.security import SecretKind
+from idp.security import constant_time_equals
+from idp.security import generate_secret
+from idp.security import is_well_formed
+from idp.security import token_digest
+from idp.timeutil import timestamp
+from idp.timeutil import utcnow
+
+#: Prefixes of the non-secret halves of Basic pairs.
+API_ACCOUNT_USERNAME = "idp_aa_"
+API_PUBLIC_KEY = "idp_pk_"
+
+
+# -- personal access tokens --------------------------------------------------
+
+
+def issue_personal_access_token(
+    actor: Operator | None,
+    operator: Operator,
+    *,
+    name: str,
+    expires_in: int | None = None,
+) -> tuple[PersonalAccessToken, str]:
+    """A new token for ``operator`` and its secret, to be shown once."""
+    require(actor, Action.CREATE, Kind.PERSONAL_ACCESS_TOKEN, operator)
+    if operator.kind != OperatorKind.PERSON:
+        raise InvalidInput("An API member authenticates with API keys, not tokens.")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A token needs a name.")
+    if expires_in is not None and expires_in <= 0:
+        raise InvalidInput("The expiry must be in the future.")
+    secret = generate_secret(SecretKind.PERSONAL_ACCESS_TOKEN)
+    now = utcnow()
+    token = PersonalAccessToken(
+        operator=operator,
+        name=name,
+        token_digest=token_digest(secret),
+        hint=f"{secret[:12]}...{secret[-4:]}",
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=expires_in) if expires_in else None,
+    )
+    db.session.add(token)
+    db.session.commit()
+    return token, secret
+
+
+def list_personal_access_tokens(
+    actor: Operator | None, operator: Operator
+) -> list[PersonalAccessToken]:
+    """The operator's tokens that were not revoked, newest first."""
+    require(actor, Action.LIST, Kind.PERSONAL_ACCESS_TOKEN, operator)
+    return list(
+        db.session.scalars(
+            select(PersonalAccessToken)
+            .filter_by(operator_id=operator.id, revoked_at=None)
+            .order_by(PersonalAccessToken.id.desc())
+        )
+    )
+
+
+def revoke_personal_access_token(
+    actor: Operator | None, operator: Operator, token_id: int
+) -> None:
+    """Revoke one token; the next introspection says it is inactive."""
+    require(actor, Action.REVOKE, Kind.PERSONAL_ACCESS_TOKEN, operator)
+    token = db.session.scalar(
+        select(PersonalAccessToken).filter_by(
+            id=token_id, operator_id=operator.id, revoked_at=None
+        )
+    )
+    if token is None:
+        raise NotFound(f"No token {token_id} of {operator.username!r}.")
+    token.revoked_at = utcnow()
+    db.session.commit()
+    cache.invalidate()
+
+
+# -- API accounts ------------------------------------------------------------
+
+
+def create_api_account(
+    actor: Operator | None, operator: Operator
+) -> tuple[ApiAccount, str]:
+    """A generated username and password for HTTP Basic; the password is shown once.
+
+    The password is 256 random bits, so a SHA-256 digest stores it safely and keeps
+    verification fast on the introspection path.
+    """
+    require(actor, Action.CREATE, Kind.API_ACCOUNT, operator)
+    if operator.kind != OperatorKind.PERSON:
+        raise InvalidInput("An API member authenticates with API keys.")
+    password = generate_secret(SecretKind.API_ACCOUNT_PASSWORD)
+    account = ApiAccount(
+        operator=operator,
+        username=API_ACCOUNT_USERNAME + secrets.token_hex(8),
+        password_digest=token_digest(password),
+    )
+    db.session.add(account)
+    db.session.commit()
+    return account, password
+
+
+def list_api_accounts(actor: Operator | None, operator: Operator) -> list[ApiAccount]:
+    require(actor, Action.LIST, Kind.API_ACCOUNT, operator)
+    return list(
+        db.session.scalars(
+            select(ApiAccount)
+            .filter_by(operator_id=operator.id)
+            .order_by(ApiAccount.id.desc())
+        )
+    )
+
+
+def delete_api_account(
+    actor: Operator | None, operator: Operator, username: str
+) -> None:
+    """Delete an account; its Basic pair stops working at once."""
+    require(actor, Action.REVOKE, Kind.API_ACCOUNT, operator)
+    account = db.session.scalar(
+        select(ApiAccount).filter_by(username=username, operator_id=operator.id)
+    )
+    if account is None:
+        raise NotFound(f"No API account {username!r} of {operator.username!r}.")
+    db.session.delete(account)
+    db.session.commit()
+    cache.invalidate()
+
+
+# -- API keys ----------------------------------------------------------------
+
+
+def create_api_key(
+    actor: Operator | None, member: Operator, *, description: str = ""
+) -> tuple[ApiKey, str]:
+    """A key pair for an API member; the private key is shown once."""
+    require(actor, Action.CREATE, Kind.API_KEY, member)
+    if member.kind != OperatorKind.API_MEMBER:
+        raise InvalidInput("API keys belong to API members; people use tokens.")
+    private_key = generate_secret(SecretKind.API_PRIVATE_KEY)
+    key = ApiKey(
+        operator=member,
+        public_key=API_PUBLIC_KEY + secrets.token_hex(12),
+        private_key_digest=token_digest(private_key),
+        description=description.strip(),
+    )
+    db.session.add(key)
+    db.session.commit()
+    return key, private_key
+
+
+def list_api_keys(actor: Operator | None, member: Operator) -> list[ApiKey]:
+    require(actor, Action.LIST, Kind.API_KEY, member)
+    return list(
+        db.session.scalars(
+            select(ApiKey)
+            .filter_by(operator_id=member.id, revoked_at=None)
+            .order_by(ApiKey.id.desc())
+        )
+    )
+
+
+def revoke_api_key(actor: Operator | None, member: Operator, public_key: str) -> None:
+    require(actor, Action.REVOKE, Kind.API_KEY, member)
+    key = db.session.scalar(
+        select(ApiKey).filter_by(
+            public_key=public_key, operator_id=member.id, revoked_at=None
+        )
+    )
+    if key is None:
+        raise NotFound(f"No API key {public_key!r} of {member.username!r}.")
+    key.revoked_at = utcnow()
+    db.session.commit()
+    cache.invalidate()
+
+
+# -- resolution, for introspection -------------------------------------------
+
+
+def resolve_credential(token: str, modules: list[str]) -> ActiveCredential | None:
+    """The active credential ``token`` proves, of any kind, or None.
+
+    Kinds are told apart by their prefixes, so a malformed value costs no lookup.
+    Basic pairs arrive as ``<username>:<password>`` (API accounts) or
+    ``<public key>:<private key>`` (API keys). An active credential is remembered
+    per process until the next invalidation, so the hot path needs no SQL.
+    """
+    key = ("credential", token_digest(token))
+    active = cache.recall(key)
+    if active is None:
+        active = _lookup(token, modules, utcnow())
+        if active is None:
+            return None
+        cache.remember(key, active)
+    if active.exp is not None and active.exp <= timestamp(utcnow()):
+        return None
+    return active
+
+
+def _lookup(
+    token: str, modules: list[str], now: dt.datetime
+) -> ActiveCredential | None:
+    if is_well_formed(token, SecretKind.ACCESS_TOKEN):
+        return oauth.lookup_access_token(token, modules, now)
+    if is_well_formed(token, SecretKind.PERSONAL_ACCESS_TOKEN):
+        return _lookup_personal_access_token(token, modules, now)
+    name, _, secret = token.partition(":")
+    if name.startswith(API_ACCOUNT_USERNAME) and is_well_formed(
+        secret, SecretKind.API_ACCOUNT_PASSWORD
+    ):
+        return _lookup_api_account(name, secret, modules)
+    if name.startswith(API_PUBLIC_KEY) and is_well_formed(
+        secret, SecretKind.API_PRIVATE_KEY
+    ):
+        return _lookup_api_key(name, secret, modules)
+    return None
+
+
+def _lookup_personal_access_token(
+    token: str, modules: list[str], now: dt.datetime
+) -> ActiveCredential | None:
+    row = db.session.scalar(
+        select(PersonalAccessToken).filter_by(token_digest=token_digest(token))
+    )
+    if row is None or not row.is_active(now) or not row.operator.may_use_api():
+        return None
+    return ActiveCredential.of(
+        row.operator,
+        modules,
+        kind=CredentialKind.PERSONAL_ACCESS_TOKEN,
+        credential_id=row.id,
+        iat=timestamp(row.created_at),
+        exp=timestamp(row.expires_at) if row.expires_at else None,
+    )
+
+
+def _lookup_api_account(
+    username: str, password: str, modules: list[str]
+) -> ActiveCredential | None:
+    row = db.session.scalar(select(ApiAccount).filter_by(username=username))
+    if row is None or not constant_time_equals(
+        row.password_digest, token_digest(password)
+    ):
+        return None
+    if not row.operator.may_use_api():
+        return None
+    return ActiveCredential.of(
+        row.operator,
+        modules,
+        kind=CredentialKind.API_ACCOUNT,
+        credential_id=row.id,
+        iat=timestamp(row.created_at),
+        exp=None,
+    )
+
+
+def _lookup_api_key(
+    public_key: str, private_key: str, modules: list[str]
+) -> ActiveCredential | None:
+    row = db.session.scalar(select(ApiKey).filter_by(public_key=public_key))
+    if (
+        row is None
+        or row.revoked_at is not None
+        or not constant_time_equals(row.private_key_digest, token_digest(private_key))
+    ):
+        return None
+    if not row.operator.may_use_api():
+        return None
+    return ActiveCredential.of(
+        row.operator,
+        modules,
+        kind=CredentialKind.API_KEY,
+        credential_id=row.id,
+        iat=timestamp(row.created_at),
+        exp=None,
+    )

@@ -1,0 +1,46 @@
+"""Record when a credential was last used, without a database write per request.
+
+Each introspection marks the credential in Redis with ``SET NX EX 60``; only the
+call that creates the mark writes ``last_used_at`` to the database, so a credential
+costs at most one UPDATE a minute and the listings are at most a minute stale. If
+Redis cannot be reached, the use is simply not recorded.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from idp.cache import hot_cache
+from idp.credentials.active import ActiveCredential
+from idp.credentials.active import CredentialKind
+from idp.credentials.models import ApiAccount
+from idp.credentials.models import ApiKey
+from idp.credentials.models import PersonalAccessToken
+from idp.extensions import db
+from idp.oauth.models import OAuthToken
+from idp.timeutil import utcnow
+
+#: Seconds between two recorded uses of one credential.
+PERIOD = 60
+
+_MODELS = {
+    CredentialKind.OAUTH_ACCESS_TOKEN: OAuthToken,
+    CredentialKind.PERSONAL_ACCESS_TOKEN: PersonalAccessToken,
+    CredentialKind.API_ACCOUNT: ApiAccount,
+    CredentialKind.API_KEY: ApiKey,
+}
+
+
+def record_use(credential: ActiveCredential) -> None:
+    """Note that ``credential`` was used now, at most once per ``PERIOD``."""
+    name = f"used:{credential.kind}:{credential.credential_id}"
+    if not hot_cache().mark_once(name, PERIOD):
+        return
+    model = _MODELS[credential.kind]
+    db.session.execute(
+        update(model)
+        .where(model.id == credential.credential_id)
+        .values(last_used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
