@@ -6,6 +6,7 @@ other key stops startup, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from typing import Any
@@ -50,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 ENV_PREFIX = "IDP"
+#: Read by the resource-server SDK (clients/), which may share the environment.
+SDK_VARIABLES = {"IDP_URL", "IDP_CLIENT_ID", "IDP_CLIENT_SECRET", "IDP_TIMEOUT"}
 
 
 class ConfigError(RuntimeError):
@@ -70,10 +73,18 @@ def load_config(
         if name.startswith(ENV_PREFIX + "_")
         and name[len(ENV_PREFIX) + 1 :] not in DEFAULTS
         and name != "IDP_CONFIG_FILE"
+        and name not in SDK_VARIABLES
     )
     if unknown:
         raise ConfigError(f"Unknown setting IDP_{unknown[0]}; known: {_known()}")
-    app.config.from_prefixed_env(ENV_PREFIX)
+    app.config.from_mapping(
+        {
+            name[len(ENV_PREFIX) + 1 :]: _parse_env(value)
+            for name, value in os.environ.items()
+            if name.startswith(ENV_PREFIX + "_")
+            and name[len(ENV_PREFIX) + 1 :] in DEFAULTS
+        }
+    )
     app.config.update(overrides or {})
     check_config(app, serving=serving)
 
@@ -115,6 +126,14 @@ def _read_config_file(path: str) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"Unknown setting {unknown[0]} in {path}; known: {_known()}")
     return settings
+
+
+def _parse_env(value: str) -> Any:
+    """JSON when it parses (numbers, lists), else the string: Flask's rule."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def _known() -> str:

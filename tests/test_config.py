@@ -256,3 +256,16 @@ def test_unknown_key_in_config_file_stops_startup(
 
     with pytest.raises(ConfigError, match="RATE_LIMT"):
         create_app(TESTING)
+
+
+def test_sdk_variables_may_share_the_environment(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    """IDP_URL and friends belong to the resource-server SDK, not to idp."""
+    for name in ("IDP_URL", "IDP_CLIENT_ID", "IDP_CLIENT_SECRET", "IDP_TIMEOUT"):
+        environment.setenv(name, "x")
+
+    app = create_app(TESTING)
+
+    assert "URL" not in app.config
+    assert "CLIENT_ID" not in app.config
