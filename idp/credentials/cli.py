@@ -77,7 +77,7 @@ def pat_list(username: str) -> dict:
 
 @command(pat_group, "revoke")
 @click.argument("username")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
 def pat_revoke(username: str, token_id: int) -> dict:
     """Revoke one of USERNAME's tokens; it stops working at once."""
     operator = accounts.get_operator(username)

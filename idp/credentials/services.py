@@ -57,6 +57,8 @@ def issue_personal_access_token(
     name = name.strip()
     if not name:
         raise InvalidInput("A token needs a name.")
+    if len(name) > 100:
+        raise InvalidInput("A token name has at most 100 characters.")
     if expires_in is not None and expires_in <= 0:
         raise InvalidInput("The expiry must be in the future.")
     secret = generate_secret(SecretKind.PERSONAL_ACCESS_TOKEN)
@@ -166,6 +168,8 @@ def create_api_key(
     require(actor, Action.CREATE, Kind.API_KEY, member)
     if member.kind != OperatorKind.API_MEMBER:
         raise InvalidInput("API keys belong to API members; people use tokens.")
+    if len(description.strip()) > 200:
+        raise InvalidInput("A key description has at most 200 characters.")
     private_key = generate_secret(SecretKind.API_PRIVATE_KEY)
     key = ApiKey(
         operator=member,
