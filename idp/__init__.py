@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     from idp import health
     from idp import oauth
     from idp import ratelimit
+    from idp.admin import api as admin_api
     from idp.credentials import views as credential_views
 
     app = Flask(__name__, instance_relative_config=True)
@@ -37,5 +38,6 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     app.register_blueprint(health.bp)
     app.register_blueprint(credential_views.bp)
     errors.register_error_handlers(app)
+    admin_api.init_app(app)
     cli.init_app(app)
     return app

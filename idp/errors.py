@@ -1,52 +1,111 @@
-"""Domain errors raised by services, and the JSON error handlers of the app."""
+"""Domain errors raised by services, and the one place errors become responses.
+
+Two shapes, each the standard of its surface: RFC 9457 problem details under
+/api, and RFC 6749's {"error", "error_description"} everywhere else that a
+machine calls (OAuth endpoints render their own through Authlib). Never an HTML
+page and never a traceback.
+"""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask import Response
 from flask import jsonify
 from flask import request
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 
 class DomainError(Exception):
     """A rule refused a change; the message is one sentence for the caller."""
 
+    status = 400
+
 
 class NotFound(DomainError):
-    pass
+    status = 404
 
 
 class Conflict(DomainError):
-    pass
+    status = 409
 
 
 class InvalidInput(DomainError):
-    pass
+    status = 422
+
+
+class ApiError(Exception):
+    """An HTTP answer raised from the API layer (401, 403, 429, ...)."""
+
+    def __init__(self, status: int, detail: str, headers: dict | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}
+
+
+def problem(
+    status: int, detail: str | None, *, headers: dict | None = None, **members
+) -> Response:
+    """An RFC 9457 problem details response."""
+    body = {
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        **({"detail": detail} if detail else {}),
+        **members,
+    }
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    response.headers.update(headers or {})
+    return response
+
+
+def http_error_response(error: HTTPException) -> Response:
+    """The JSON answer to an HTTP error raised outside the OAuth endpoints."""
+    headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
+    if request.path.startswith("/api/"):
+        members = {}
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if messages:
+            # webargs nests messages by location ("json", "query"); callers want
+            # the field names.
+            members["errors"] = {}
+            for location, found in messages.items():
+                if isinstance(found, dict):
+                    members["errors"].update(found)
+                else:
+                    members["errors"][location] = found
+        return problem(error.code, error.description, headers=headers, **members)
+    response = jsonify(
+        error=error.name.lower().replace(" ", "_"),
+        error_description=error.description,
+    )
+    response.status_code = error.code
+    response.headers.update(headers)
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Answer HTTP errors on machine endpoints as JSON, never as an HTML page."""
+    """Every error on a machine endpoint is JSON, from here."""
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if not _is_machine_path():
+        if request.path.startswith("/console"):
             return error
-        response = jsonify(
-            error=error.name.lower().replace(" ", "_"),
-            error_description=error.description,
-        )
-        response.status_code = error.code
-        if "Allow" in (allow := dict(error.get_headers())):
-            response.headers["Allow"] = allow["Allow"]
-        return response
+        return http_error_response(error)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        return problem(error.status, str(error))
+
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError):
+        return problem(error.status, error.detail, headers=error.headers)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        if not _is_machine_path():
-            return "Internal Server Error", 500
-        return jsonify({"error": "server_error"}), 500
-
-
-def _is_machine_path() -> bool:
-    return not request.path.startswith("/console")
+        return http_error_response(InternalServerError())

@@ -72,7 +72,21 @@ def test_readyz_is_unavailable_when_the_database_is_down() -> None:
     }
 
 
-@pytest.mark.parametrize("path", ["/nope", "/oauth/nope", "/api/v1/nope"])
+def test_unknown_api_url_is_a_problem_details_404(client: FlaskClient) -> None:
+    """Under /api every error is RFC 9457 problem details."""
+    response = client.get("/api/v1/nope")
+
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.json == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": NotFound.description,
+    }
+
+
+@pytest.mark.parametrize("path", ["/nope", "/oauth/nope"])
 def test_unknown_url_is_a_json_404(client: FlaskClient, path: str) -> None:
     """Machine endpoints never answer with an HTML page."""
     response = client.get(path)

@@ -17,6 +17,8 @@ from idp.errors import DomainError
 class Forbidden(DomainError):
     """The actor may not do this; the message says why without naming secrets."""
 
+    status = 403
+
 
 class Action(StrEnum):
     CREATE = "create"

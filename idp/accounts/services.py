@@ -36,14 +36,24 @@ def get_operator(username: str) -> Operator:
     return operator
 
 
+def list_profiles() -> list[Profile]:
+    return list(db.session.scalars(select(Profile).order_by(Profile.name)))
+
+
+def list_operators() -> list[Operator]:
+    return list(db.session.scalars(select(Operator).order_by(Operator.username)))
+
+
 def create_profile(
     name: str,
     *,
     api_access: bool = True,
     manage_users: bool = False,
     manage_clients: bool = False,
+    modules: dict[str, dict[str, str]] | None = None,
+    declared_modules: list[str] = (),
 ) -> Profile:
-    """A new profile; every declared module starts at `none` (no row needed)."""
+    """A new profile; every declared module starts at `none` unless given."""
     name = name.strip()
     if not name:
         raise InvalidInput("A profile needs a name.")
@@ -55,6 +65,7 @@ def create_profile(
         manage_users=manage_users,
         manage_clients=manage_clients,
     )
+    _set_levels(profile, modules or {}, declared_modules)
     db.session.add(profile)
     db.session.commit()
     return profile
@@ -65,7 +76,7 @@ def update_profile(
     *,
     declared_modules: list[str],
     modules: dict[str, dict[str, str]] | None = None,
-    **rights: bool,
+    **rights: bool | None,
 ) -> Profile:
     """Change rights and module levels; takes effect at the next introspection."""
     for right, value in rights.items():
@@ -73,11 +84,20 @@ def update_profile(
             raise InvalidInput(f"Unknown right {right!r}.")
         if value is not None:
             setattr(profile, right, value)
-    for module, levels in (modules or {}).items():
+    _set_levels(profile, modules or {}, declared_modules)
+    db.session.commit()
+    cache.invalidate()
+    return profile
+
+
+def _set_levels(
+    profile: Profile, modules: dict[str, dict[str, str]], declared_modules: list[str]
+) -> None:
+    """Apply module levels, refusing an undeclared module or an unknown level."""
+    for module, levels in modules.items():
         if module not in declared_modules:
-            raise InvalidInput(
-                f"Unknown module {module!r}; declared: {', '.join(declared_modules)}."
-            )
+            declared = ", ".join(declared_modules) or "none"
+            raise InvalidInput(f"Unknown module {module!r}; declared: {declared}.")
         row = next((m for m in profile.modules if m.module == module), None)
         if row is None:
             row = ModulePermission(module=module, **dict.fromkeys(ACTIONS, "none"))
@@ -86,9 +106,6 @@ def update_profile(
             if action not in ACTIONS or level not in set(Level):
                 raise InvalidInput(f"Invalid level {level!r} for {action!r}.")
             setattr(row, action, level)
-    db.session.commit()
-    cache.invalidate()
-    return profile
 
 
 def create_operator(

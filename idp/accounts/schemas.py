@@ -1,0 +1,106 @@
+"""JSON shapes of profiles and operators."""
+
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema
+from marshmallow import fields
+from marshmallow import validate
+
+from idp.accounts.models import Level
+from idp.accounts.models import OperatorKind
+from idp.accounts.models import Profile
+from idp.schemas import UtcDateTime
+
+LEVEL = fields.String(validate=validate.OneOf([level.value for level in Level]))
+
+
+class ModuleLevelsSchema(Schema):
+    """One module's level for each action."""
+
+    add = LEVEL
+    edit = LEVEL
+    delete = LEVEL
+    inquire = LEVEL
+
+
+class ProfileSchema(Schema):
+    name = fields.String(dump_only=True)
+    api_access = fields.Boolean(dump_only=True)
+    manage_users = fields.Boolean(dump_only=True)
+    manage_clients = fields.Boolean(dump_only=True)
+    modules = fields.Method(
+        "declared_levels",
+        dump_only=True,
+        metadata={
+            "type": "object",
+            "additionalProperties": {"$ref": "#/components/schemas/ModuleLevels"},
+            "description": "every declared module, with its levels",
+        },
+    )
+    created_at = UtcDateTime(dump_only=True)
+
+    def declared_levels(self, profile: Profile) -> dict:
+        return profile.permissions(current_app.config["MODULES"])["modules"]
+
+
+class ProfileUpdateSchema(Schema):
+    api_access = fields.Boolean()
+    manage_users = fields.Boolean()
+    manage_clients = fields.Boolean()
+    modules = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=80)),
+        values=fields.Nested(ModuleLevelsSchema),
+        metadata={"description": "levels to change, by declared module"},
+    )
+
+
+class ProfileCreateSchema(ProfileUpdateSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class OperatorSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    username = fields.String(dump_only=True)
+    kind = fields.String(dump_only=True)
+    owner = fields.Boolean(attribute="is_owner", dump_only=True)
+    active = fields.Boolean(attribute="is_active", dump_only=True)
+    profile = fields.Function(lambda operator: operator.profile.name, dump_only=True)
+    rate_limit = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "null means the configured default"},
+    )
+    created_at = UtcDateTime(dump_only=True)
+
+
+class OperatorCreateSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    profile = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    kind = fields.String(
+        load_default=OperatorKind.PERSON.value,
+        validate=validate.OneOf([kind.value for kind in OperatorKind]),
+    )
+    password = fields.String(
+        load_only=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "omit to have one generated"},
+    )
+    rate_limit = fields.String(
+        validate=validate.Length(min=1, max=40), metadata={"example": "120/minute"}
+    )
+
+
+class OperatorCreatedSchema(OperatorSchema):
+    """The one answer that carries a generated password."""
+
+    password = fields.String(dump_only=True, allow_none=True)
+
+
+class OperatorUpdateSchema(Schema):
+    active = fields.Boolean()
+    profile = fields.String(validate=validate.Length(min=1, max=80))
+    rate_limit = fields.String(
+        validate=validate.Length(max=40),
+        metadata={"description": "empty restores the default"},
+    )

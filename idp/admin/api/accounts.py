@@ -1,0 +1,138 @@
+"""/api/v1/profiles and /api/v1/operators (need manage_users), and /api/v1/me."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from idp.accounts import services
+from idp.accounts.schemas import OperatorCreatedSchema
+from idp.accounts.schemas import OperatorCreateSchema
+from idp.accounts.schemas import OperatorSchema
+from idp.accounts.schemas import OperatorUpdateSchema
+from idp.accounts.schemas import ProfileCreateSchema
+from idp.accounts.schemas import ProfileSchema
+from idp.accounts.schemas import ProfileUpdateSchema
+from idp.admin.api.auth import Right
+from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import require
+from idp.admin.api.pagination import paginated
+
+blp = Blueprint(
+    "accounts",
+    __name__,
+    url_prefix="/api/v1",
+    description="Profiles (roles) and operators.",
+)
+SECURITY = [{"bearer": []}]
+
+
+def _update_profile(profile, data: dict):
+    rights = {
+        key: data.get(key) for key in ("api_access", "manage_users", "manage_clients")
+    }
+    return services.update_profile(
+        profile,
+        declared_modules=current_app.config["MODULES"],
+        modules=data.get("modules"),
+        **rights,
+    )
+
+
+@blp.route("/profiles")
+class Profiles(MethodView):
+    @require(Right.MANAGE_USERS)
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ProfileSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List profiles"""
+        return paginated(services.list_profiles(), pagination_parameters)
+
+    @require(Right.MANAGE_USERS)
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ProfileCreateSchema)
+    @blp.response(201, ProfileSchema)
+    def post(self, data):
+        """Create a profile; every module starts at `none`"""
+        return services.create_profile(
+            data.pop("name"), declared_modules=current_app.config["MODULES"], **data
+        )
+
+
+@blp.route("/profiles/<name>")
+class ProfileByName(MethodView):
+    @require(Right.MANAGE_USERS)
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ProfileSchema)
+    def get(self, name):
+        """Show a profile"""
+        return services.get_profile(name)
+
+    @require(Right.MANAGE_USERS)
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ProfileUpdateSchema)
+    @blp.response(200, ProfileSchema)
+    def patch(self, data, name):
+        """Change rights and module levels; credentials see it at once"""
+        return _update_profile(services.get_profile(name), data)
+
+
+@blp.route("/operators")
+class Operators(MethodView):
+    @require(Right.MANAGE_USERS)
+    @blp.doc(security=SECURITY)
+    @blp.response(200, OperatorSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List operators"""
+        return paginated(services.list_operators(), pagination_parameters)
+
+    @require(Right.MANAGE_USERS)
+    @blp.doc(security=SECURITY)
+    @blp.arguments(OperatorCreateSchema)
+    @blp.response(201, OperatorCreatedSchema)
+    def post(self, data):
+        """Create an operator; a generated password is in this answer only"""
+        profile = services.get_profile(data.pop("profile"))
+        operator, generated = services.create_operator(
+            data.pop("username"), profile=profile, **data
+        )
+        operator.password = generated
+        return operator
+
+
+@blp.route("/operators/<username>")
+class OperatorByName(MethodView):
+    @require(Right.MANAGE_USERS)
+    @blp.doc(security=SECURITY)
+    @blp.response(200, OperatorSchema)
+    def get(self, username):
+        """Show an operator"""
+        return services.get_operator(username)
+
+    @require(Right.MANAGE_USERS)
+    @blp.doc(security=SECURITY)
+    @blp.arguments(OperatorUpdateSchema)
+    @blp.response(200, OperatorSchema)
+    def patch(self, data, username):
+        """Change profile, active state or rate limit; credentials see it at once"""
+        operator = services.get_operator(username)
+        profile = services.get_profile(data["profile"]) if "profile" in data else None
+        return services.update_operator(
+            operator,
+            is_active=data.get("active"),
+            profile=profile,
+            rate_limit=data.get("rate_limit"),
+        )
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, OperatorSchema)
+    def get(self):
+        """The operator this credential speaks for"""
+        return authenticate()

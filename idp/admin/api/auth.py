@@ -1,0 +1,90 @@
+"""Who calls /api/v1 and what it may do: checked here and nowhere else.
+
+A caller authenticates with a bearer credential of an operator (an OAuth access
+token or a personal access token), resolved by the same code introspection uses,
+so revocation and lost rights take effect at once. Each request counts one
+against the operator's rate limit, as it would at any resource API.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from enum import StrEnum
+
+from flask import current_app
+from flask import g
+from flask import request
+
+from idp.accounts.models import Operator
+from idp.credentials import services as credentials
+from idp.credentials.active import CredentialKind
+from idp.credentials.usage import record_use
+from idp.errors import ApiError
+from idp.extensions import db
+from idp.ratelimit import limiter
+from idp.ratelimit.headers import ratelimit_headers
+
+BEARER_KINDS = (CredentialKind.OAUTH_ACCESS_TOKEN, CredentialKind.PERSONAL_ACCESS_TOKEN)
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="idp"'}
+
+
+class Right(StrEnum):
+    """Profile rights that open parts of the API (the owner holds all of them)."""
+
+    MANAGE_USERS = "manage_users"
+    MANAGE_CLIENTS = "manage_clients"
+
+
+def authenticate() -> Operator:
+    """The operator behind this request's bearer credential, or a 401/429."""
+    if "operator" in g:
+        return g.operator
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(
+            401, "Send a bearer token: Authorization: Bearer <token>.", CHALLENGE
+        )
+    active = credentials.resolve_credential(token, current_app.config["MODULES"])
+    if active is None or active.kind not in BEARER_KINDS:
+        raise ApiError(
+            401,
+            "The token is unknown, expired or revoked.",
+            {"WWW-Authenticate": 'Bearer realm="idp", error="invalid_token"'},
+        )
+    window = limiter().hit(active.operator_id, active.rate_limit)
+    record_use(active)
+    g.ratelimit_headers = ratelimit_headers(window)
+    if window.exceeded:
+        raise ApiError(429, "Too many requests; see Retry-After.", g.ratelimit_headers)
+    g.operator = db.session.get(Operator, active.operator_id)
+    return g.operator
+
+
+def has_right(operator: Operator, right: Right) -> bool:
+    return operator.is_owner or getattr(operator.profile, right.value)
+
+
+def require(right: Right | None = None) -> Callable:
+    """Authenticate the caller and, if given, require a profile right."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            operator = authenticate()
+            if right is not None and not has_right(operator, right):
+                raise ApiError(403, f"This needs the {right.value} right.")
+            return view(*args, **kwargs)
+
+        # The OpenAPI document says which credential each operation needs.
+        wrapper._apidoc = getattr(view, "_apidoc", {})
+        return wrapper
+
+    return decorate
+
+
+def add_ratelimit_headers(response):
+    """Every /api answer tells the caller where its rate limit stands."""
+    response.headers.update(g.get("ratelimit_headers", {}))
+    return response

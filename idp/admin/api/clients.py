@@ -1,0 +1,94 @@
+"""/api/v1/clients: register and manage OAuth clients (needs manage_clients)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from idp.admin.api.auth import Right
+from idp.admin.api.auth import require
+from idp.admin.api.pagination import paginated
+from idp.oauth import services
+from idp.oauth.schemas import ClientCreatedSchema
+from idp.oauth.schemas import ClientCreateSchema
+from idp.oauth.schemas import ClientSchema
+from idp.oauth.schemas import ClientUpdateSchema
+
+blp = Blueprint(
+    "clients",
+    __name__,
+    url_prefix="/api/v1/clients",
+    description="OAuth clients: scripts and resource servers.",
+)
+SECURITY = [{"bearer": []}]
+
+
+@blp.route("")
+class Clients(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ClientSchema(many=True))
+    @blp.paginate()
+    @require(Right.MANAGE_CLIENTS)
+    def get(self, pagination_parameters):
+        """List clients"""
+        return paginated(services.list_clients(), pagination_parameters)
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ClientCreateSchema)
+    @blp.response(201, ClientCreatedSchema)
+    @require(Right.MANAGE_CLIENTS)
+    def post(self, data):
+        """Register a client
+
+        The secret is in this answer only; without `client_secret`, one is generated.
+        """
+        config = current_app.config
+        client, secret = services.register_client(
+            data.pop("client_id"),
+            secret=data.pop("client_secret", None),
+            access_token_ttl=data.pop("access_token_ttl", config["DEFAULT_ACCESS_TTL"]),
+            refresh_token_ttl=data.pop(
+                "refresh_token_ttl", config["DEFAULT_REFRESH_TTL"]
+            ),
+            **data,
+        )
+        client.client_secret = secret
+        return client
+
+
+@blp.route("/<client_id>")
+class ClientById(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ClientSchema)
+    @require(Right.MANAGE_CLIENTS)
+    def get(self, client_id):
+        """Show a client"""
+        return services.get_client(client_id)
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ClientUpdateSchema)
+    @blp.response(200, ClientSchema)
+    @require(Right.MANAGE_CLIENTS)
+    def patch(self, data, client_id):
+        """Change lifetimes or grants"""
+        return services.update_client(services.get_client(client_id), **data)
+
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    @require(Right.MANAGE_CLIENTS)
+    def delete(self, client_id):
+        """Delete a client and every token issued through it"""
+        services.delete_client(services.get_client(client_id))
+
+
+@blp.route("/<client_id>/rotate-secret")
+class ClientSecret(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ClientCreatedSchema)
+    @require(Right.MANAGE_CLIENTS)
+    def post(self, client_id):
+        """Replace the secret; the new one is in this answer only"""
+        client = services.get_client(client_id)
+        client.client_secret = services.rotate_client_secret(client)
+        return client

@@ -1,0 +1,148 @@
+"""An operator's personal access tokens, API accounts and API keys.
+
+Each route exists under /api/v1/operators/<username>/ and, for the caller's own,
+under /api/v1/me/. Who may do what is decided by idp.accounts.permissions inside
+the services; these views only name the actor and the target.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from idp.accounts import services as accounts
+from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import require
+from idp.admin.api.pagination import paginated
+from idp.credentials import services
+from idp.credentials.schemas import ApiAccountCreatedSchema
+from idp.credentials.schemas import ApiAccountSchema
+from idp.credentials.schemas import ApiKeyCreatedSchema
+from idp.credentials.schemas import ApiKeyCreateSchema
+from idp.credentials.schemas import ApiKeySchema
+from idp.credentials.schemas import PersonalAccessTokenCreatedSchema
+from idp.credentials.schemas import PersonalAccessTokenCreateSchema
+from idp.credentials.schemas import PersonalAccessTokenSchema
+
+blp = Blueprint(
+    "credentials_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Personal access tokens, API accounts and API keys of an operator.",
+)
+SECURITY = [{"bearer": []}]
+ME = {"username": None}
+
+
+def _target(username: str | None):
+    """The operator named in the path, or the caller for /me routes."""
+    actor = authenticate()
+    return actor, (actor if username is None else accounts.get_operator(username))
+
+
+@blp.route("/operators/<username>/personal-access-tokens")
+@blp.route("/me/personal-access-tokens", endpoint="MyTokens", defaults=ME)
+class Tokens(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, PersonalAccessTokenSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters, username):
+        """List personal access tokens (never the tokens themselves)"""
+        actor, target = _target(username)
+        tokens = services.list_personal_access_tokens(actor, target)
+        return paginated(tokens, pagination_parameters)
+
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.arguments(PersonalAccessTokenCreateSchema)
+    @blp.response(201, PersonalAccessTokenCreatedSchema)
+    def post(self, data, username):
+        """Create a personal access token; it is in this answer only"""
+        actor, target = _target(username)
+        token, secret = services.issue_personal_access_token(actor, target, **data)
+        token.token = secret
+        return token
+
+
+@blp.route("/operators/<username>/personal-access-tokens/<int:token_id>")
+@blp.route("/me/personal-access-tokens/<int:token_id>", endpoint="MyToken", defaults=ME)
+class Token(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    def delete(self, username, token_id):
+        """Revoke a personal access token; it stops working at once"""
+        actor, target = _target(username)
+        services.revoke_personal_access_token(actor, target, token_id)
+
+
+@blp.route("/operators/<username>/api-accounts")
+@blp.route("/me/api-accounts", endpoint="MyApiAccounts", defaults=ME)
+class ApiAccounts(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ApiAccountSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters, username):
+        """List API accounts (never a password)"""
+        actor, target = _target(username)
+        return paginated(
+            services.list_api_accounts(actor, target), pagination_parameters
+        )
+
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(201, ApiAccountCreatedSchema)
+    def post(self, username):
+        """Create an API account; its password is in this answer only"""
+        actor, target = _target(username)
+        account, password = services.create_api_account(actor, target)
+        account.password = password
+        return account
+
+
+@blp.route("/operators/<username>/api-accounts/<account_username>")
+@blp.route("/me/api-accounts/<account_username>", endpoint="MyApiAccount", defaults=ME)
+class ApiAccount(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    def delete(self, username, account_username):
+        """Delete an API account; it stops working at once"""
+        actor, target = _target(username)
+        services.delete_api_account(actor, target, account_username)
+
+
+@blp.route("/operators/<username>/api-keys")
+class ApiKeys(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ApiKeySchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters, username):
+        """List an API member's keys (never a private key)"""
+        actor, target = _target(username)
+        return paginated(services.list_api_keys(actor, target), pagination_parameters)
+
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ApiKeyCreateSchema)
+    @blp.response(201, ApiKeyCreatedSchema)
+    def post(self, data, username):
+        """Create a key pair; the private key is in this answer only"""
+        actor, target = _target(username)
+        key, private_key = services.create_api_key(actor, target, **data)
+        key.private_key = private_key
+        return key
+
+
+@blp.route("/operators/<username>/api-keys/<public_key>")
+class ApiKey(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    def delete(self, username, public_key):
+        """Revoke an API key; it stops working at once"""
+        actor, target = _target(username)
+        services.revoke_api_key(actor, target, public_key)
