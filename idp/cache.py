@@ -40,7 +40,7 @@ class HotCache:
         self.seconds = int(app.config["HOT_CACHE_SECONDS"])
         self._entries: TTLCache = TTLCache(maxsize=100_000, ttl=max(self.seconds, 1))
         self._lock = threading.Lock()
-        # Stands in for Redis marks in a single process (see mark_once).
+        # This process's marks; without Redis, the only ones (see mark_once).
         self._marks: TTLCache = TTLCache(maxsize=100_000, ttl=60)
         self.redis: redis.Redis | None = None
         self._local_epoch = _NO_EPOCH
@@ -86,12 +86,13 @@ class HotCache:
         False, and a warning, when Redis cannot be reached: callers use this to
         skip work that may be skipped.
         """
+        with self._lock:
+            # This process marked it lately: no need to ask Redis again.
+            if name in self._marks:
+                return False
+            self._marks[name] = True
         if self.redis is None:
-            with self._lock:
-                if name in self._marks:
-                    return False
-                self._marks[name] = True
-                return True
+            return True
         try:
             key = f"{self.prefix}:mark:{name}"
             return bool(self.redis.set(key, 1, nx=True, ex=seconds))

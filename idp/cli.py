@@ -298,6 +298,13 @@ def demo_command(port: int, as_json: bool) -> None:
         profile = accounts.get_profile(DEMO_PROFILE)
     except DomainError:
         profile = accounts.create_profile(DEMO_PROFILE)
+    # The demo operator administers, so /docs can be tried end to end.
+    accounts.update_profile(
+        profile,
+        declared_modules=current_app.config["MODULES"],
+        manage_users=True,
+        manage_clients=True,
+    )
     try:
         operator = accounts.get_operator(DEMO_OPERATOR)
     except DomainError:
@@ -349,6 +356,9 @@ Introspect it as a resource server (counts one request of the rate limit):
 
 Revoke it:
   curl -s -X POST {base}/oauth/revoke -u '{client_auth}' -d 'token=REFRESH_TOKEN'
+
+Admin API docs: open {base}/docs and authorize with a personal access token:
+  .venv/bin/idp pat create {DEMO_OPERATOR} --name docs
 """
     )
 
