@@ -12,6 +12,8 @@ from sqlalchemy.orm import relationship
 
 from idp.accounts.models import Operator
 from idp.extensions import db
+from idp.security import constant_time_equals
+from idp.security import token_digest
 from idp.timeutil import utcnow
 
 
@@ -55,6 +57,9 @@ class ApiAccount(db.Model):
     last_used_at: Mapped[dt.datetime | None]
     operator: Mapped[Operator] = relationship(lazy="joined")
 
+    def matches(self, password: str) -> bool:
+        return constant_time_equals(self.password_digest, token_digest(password))
+
 
 class ApiKey(db.Model):
     """A key pair of an API member: the public key names it, the private one proves it."""
@@ -72,3 +77,8 @@ class ApiKey(db.Model):
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
     operator: Mapped[Operator] = relationship(lazy="joined")
+
+    def matches(self, private_key: str) -> bool:
+        return self.revoked_at is None and constant_time_equals(
+            self.private_key_digest, token_digest(private_key)
+        )

@@ -28,7 +28,6 @@ from idp.errors import NotFound
 from idp.extensions import db
 from idp.oauth import services as oauth
 from idp.security import SecretKind
-from idp.security import constant_time_equals
 from idp.security import generate_secret
 from idp.security import is_well_formed
 from idp.security import token_digest
@@ -241,11 +240,13 @@ def _lookup(
     if name.startswith(API_ACCOUNT_USERNAME) and is_well_formed(
         secret, SecretKind.API_ACCOUNT_PASSWORD
     ):
-        return _lookup_api_account(name, secret, modules)
+        account = db.session.scalar(select(ApiAccount).filter_by(username=name))
+        return _lookup_pair(CredentialKind.API_ACCOUNT, account, secret, modules)
     if name.startswith(API_PUBLIC_KEY) and is_well_formed(
         secret, SecretKind.API_PRIVATE_KEY
     ):
-        return _lookup_api_key(name, secret, modules)
+        key = db.session.scalar(select(ApiKey).filter_by(public_key=name))
+        return _lookup_pair(CredentialKind.API_KEY, key, secret, modules)
     return None
 
 
@@ -267,42 +268,19 @@ def _lookup_personal_access_token(
     )
 
 
-def _lookup_api_account(
-    username: str, password: str, modules: list[str]
+def _lookup_pair(
+    kind: CredentialKind,
+    row: ApiAccount | ApiKey | None,
+    secret: str,
+    modules: list[str],
 ) -> ActiveCredential | None:
-    row = db.session.scalar(select(ApiAccount).filter_by(username=username))
-    if row is None or not constant_time_equals(
-        row.password_digest, token_digest(password)
-    ):
-        return None
-    if not row.operator.may_use_api():
+    """A Basic pair's credential, if the secret matches and its operator may act."""
+    if row is None or not row.matches(secret) or not row.operator.may_use_api():
         return None
     return ActiveCredential.of(
         row.operator,
         modules,
-        kind=CredentialKind.API_ACCOUNT,
-        credential_id=row.id,
-        iat=timestamp(row.created_at),
-        exp=None,
-    )
-
-
-def _lookup_api_key(
-    public_key: str, private_key: str, modules: list[str]
-) -> ActiveCredential | None:
-    row = db.session.scalar(select(ApiKey).filter_by(public_key=public_key))
-    if (
-        row is None
-        or row.revoked_at is not None
-        or not constant_time_equals(row.private_key_digest, token_digest(private_key))
-    ):
-        return None
-    if not row.operator.may_use_api():
-        return None
-    return ActiveCredential.of(
-        row.operator,
-        modules,
-        kind=CredentialKind.API_KEY,
+        kind=kind,
         credential_id=row.id,
         iat=timestamp(row.created_at),
         exp=None,
