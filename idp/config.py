@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "ISSUER": None,
     # Default per-operator limit, in the `limits` notation ("30/minute").
     "RATE_LIMIT": "30/minute",
+    # Failed logins (password grant, POST /register) one username may have
+    # before every attempt fails until the window passes.
+    "LOGIN_FAILURE_LIMIT": "10/15minutes",
     # A just-rotated refresh token presented again within this many seconds is
     # refused without revoking its family (a client racing itself).
     "REFRESH_GRACE_SECONDS": 5,
@@ -105,10 +108,11 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
             app.instance_path, "idp.sqlite3"
         )
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
-    try:
-        limits.parse(str(config["RATE_LIMIT"]))
-    except ValueError as error:
-        raise ConfigError(f"IDP_RATE_LIMIT is invalid: {error}") from None
+    for key in ("RATE_LIMIT", "LOGIN_FAILURE_LIMIT"):
+        try:
+            limits.parse(str(config[key]))
+        except ValueError as error:
+            raise ConfigError(f"IDP_{key} is invalid: {error}") from None
     if not isinstance(config["MODULES"], list) or not all(
         isinstance(name, str) and name for name in config["MODULES"]
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from idp import cache
@@ -15,6 +16,7 @@ from idp.errors import Conflict
 from idp.errors import InvalidInput
 from idp.errors import NotFound
 from idp.extensions import db
+from idp.ratelimit import limiter
 from idp.ratelimit.limiter import parse_limit
 from idp.security import SecretKind
 from idp.security import generate_secret
@@ -185,10 +187,18 @@ def set_password(operator: Operator, password: str) -> None:
 
 
 def authenticate_operator(username: str, password: str) -> Operator | None:
-    """The operator with these credentials, or None, in the same time either way."""
+    """The operator with these credentials, or None, in the same time either way.
+
+    After ``LOGIN_FAILURE_LIMIT`` failures for one username, every attempt fails
+    until the window passes, with the same answer, so guessing a password is slow
+    and the lockout cannot be told from a wrong password.
+    """
+    failure_limit = current_app.config["LOGIN_FAILURE_LIMIT"]
+    locked = limiter().too_many_failures(username, failure_limit)
     operator = db.session.scalar(select(Operator).filter_by(username=username))
     ok, new_hash = verify_password(operator and operator.password_hash, password)
-    if not ok:
+    if locked or not ok:
+        limiter().count_failure(username, failure_limit)
         return None
     if new_hash:
         operator.password_hash = new_hash
