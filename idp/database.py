@@ -6,12 +6,24 @@ import os
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from idp.extensions import db
 from idp.extensions import migrate
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def find(model, **criteria):
+    """The one row of ``model`` with these column values, or None.
+
+    Text holding NUL matches nothing: PostgreSQL refuses it in a query (a 500
+    for any caller who sends one), and no name or identifier idp stores has one.
+    """
+    if any(isinstance(value, str) and "\x00" in value for value in criteria.values()):
+        return None
+    return db.session.scalar(select(model).filter_by(**criteria))
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,8 @@ from flask import Flask
 from flask import Response
 from flask import jsonify
 from flask import request
+from marshmallow import Schema
+from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
@@ -32,7 +34,13 @@ class Conflict(DomainError):
 
 
 class InvalidInput(DomainError):
+    """Input a rule refused; ``field`` names the body member it came from."""
+
     status = 422
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ApiError(Exception):
@@ -45,18 +53,39 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+class ProblemSchema(Schema):
+    """RFC 9457 problem details: the body of every error under /api."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(metadata={"example": "Unprocessable Entity"})
+    status = fields.Integer(metadata={"example": 422})
+    detail = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={
+            "description": "for invalid input: a list of messages by request "
+            "member (nested members nest)"
+        },
+    )
+
+
 def problem(
-    status: int, detail: str | None, *, headers: dict | None = None, **members
+    status: int,
+    detail: str | None,
+    *,
+    headers: dict | None = None,
+    errors: dict | None = None,
 ) -> Response:
     """An RFC 9457 problem details response."""
     body = {
         "type": "about:blank",
         "title": HTTP_STATUS_CODES.get(status, "Error"),
         "status": status,
-        **({"detail": detail} if detail else {}),
-        **members,
+        "detail": detail or HTTP_STATUS_CODES.get(status, "Error"),
+        **({"errors": errors} if errors else {}),
     }
-    response = jsonify(body)
+    response = jsonify(ProblemSchema().dump(body))
     response.status_code = status
     response.mimetype = "application/problem+json"
     response.headers.update(headers or {})
@@ -67,18 +96,16 @@ def http_error_response(error: HTTPException) -> Response:
     """The JSON answer to an HTTP error raised outside the OAuth endpoints."""
     headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
     if request.path.startswith("/api/"):
-        members = {}
-        messages = (getattr(error, "data", None) or {}).get("messages")
-        if messages:
-            # webargs nests messages by location ("json", "query"); callers want
-            # the field names.
-            members["errors"] = {}
-            for location, found in messages.items():
-                if isinstance(found, dict):
-                    members["errors"].update(found)
-                else:
-                    members["errors"][location] = found
-        return problem(error.code, error.description, headers=headers, **members)
+        errors = {}
+        messages = (getattr(error, "data", None) or {}).get("messages") or {}
+        # webargs nests messages by location ("json", "query"); callers want
+        # the field names.
+        for location, found in messages.items():
+            if isinstance(found, dict):
+                errors.update(found)
+            else:
+                errors[location] = found
+        return problem(error.code, error.description, headers=headers, errors=errors)
     response = jsonify(
         error=error.name.lower().replace(" ", "_"),
         error_description=error.description,
@@ -99,7 +126,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        return problem(error.status, str(error))
+        field = getattr(error, "field", None)
+        errors = {field: [str(error)]} if field else None
+        return problem(error.status, str(error), errors=errors)
 
     @app.errorhandler(ApiError)
     def api_error(error: ApiError):

@@ -1,10 +1,13 @@
-"""Field types shared by every JSON schema."""
+"""Field types and the base schema shared by every JSON schema."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from marshmallow import Schema
+from marshmallow import ValidationError
 from marshmallow import fields
+from marshmallow import pre_load
 
 
 class UtcDateTime(fields.DateTime):
@@ -14,3 +17,36 @@ class UtcDateTime(fields.DateTime):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class InputSchema(Schema):
+    """The base of every request body schema.
+
+    Text holding a NUL character is refused here, naming the member: PostgreSQL
+    cannot store it (the query would fail with a 500) and no name needs it.
+    """
+
+    @pre_load
+    def refuse_nul(self, data, **kwargs):
+        if isinstance(data, dict):
+            errors = {
+                str(key): [NUL_MESSAGE]
+                for key, value in data.items()
+                if _holds_nul(key) or _holds_nul(value)
+            }
+            if errors:
+                raise ValidationError(errors)
+        return data
+
+
+NUL_MESSAGE = "Must not contain a NUL character."
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False

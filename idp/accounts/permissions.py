@@ -58,6 +58,22 @@ def may(actor: Operator | None, action: Action, kind: Kind, target: Operator) ->
     return not (action == Action.CREATE and kind == Kind.PERSONAL_ACCESS_TOKEN)
 
 
+def may_change(actor: Operator | None, *, owner_affected: bool) -> bool:
+    """Whether ``actor`` may change an operator or a profile.
+
+    Only the owner changes the owner, or the profile it holds: otherwise an admin
+    with manage_users could deactivate the owner, or strip its profile of
+    api_access, and so stop the credentials only the owner may revoke.
+    """
+    return actor is None or actor.is_owner or not owner_affected
+
+
+def require_change(actor: Operator | None, *, owner_affected: bool) -> None:
+    """Raise :class:`Forbidden` unless :func:`may_change` allows it."""
+    if not may_change(actor, owner_affected=owner_affected):
+        raise Forbidden("Only the owner changes the owner or the owner's profile.")
+
+
 def require(
     actor: Operator | None, action: Action, kind: Kind, target: Operator
 ) -> None:

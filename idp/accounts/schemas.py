@@ -10,12 +10,13 @@ from marshmallow import validate
 from idp.accounts.models import Level
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
+from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 
 LEVEL = fields.String(validate=validate.OneOf([level.value for level in Level]))
 
 
-class ModuleLevelsSchema(Schema):
+class ModuleLevelsSchema(InputSchema):
     """One module's level for each action."""
 
     add = LEVEL
@@ -44,7 +45,7 @@ class ProfileSchema(Schema):
         return profile.permissions(current_app.config["MODULES"])["modules"]
 
 
-class ProfileUpdateSchema(Schema):
+class ProfileUpdateSchema(InputSchema):
     api_access = fields.Boolean()
     manage_users = fields.Boolean()
     manage_clients = fields.Boolean()
@@ -74,7 +75,7 @@ class OperatorSchema(Schema):
     created_at = UtcDateTime(dump_only=True)
 
 
-class OperatorCreateSchema(Schema):
+class OperatorCreateSchema(InputSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=150))
     profile = fields.String(required=True, validate=validate.Length(min=1, max=80))
     kind = fields.String(
@@ -97,7 +98,7 @@ class OperatorCreatedSchema(OperatorSchema):
     password = fields.String(dump_only=True, allow_none=True)
 
 
-class OperatorUpdateSchema(Schema):
+class OperatorUpdateSchema(InputSchema):
     active = fields.Boolean()
     profile = fields.String(validate=validate.Length(min=1, max=80))
     rate_limit = fields.String(

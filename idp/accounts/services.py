@@ -6,12 +6,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from idp import cache
+from idp.accounts import permissions
 from idp.accounts.models import ACTIONS
 from idp.accounts.models import Level
 from idp.accounts.models import ModulePermission
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
+from idp.database import find
 from idp.errors import Conflict
 from idp.errors import InvalidInput
 from idp.errors import NotFound
@@ -25,14 +27,14 @@ from idp.security import verify_password
 
 
 def get_profile(name: str) -> Profile:
-    profile = db.session.scalar(select(Profile).filter_by(name=name))
+    profile = find(Profile, name=name)
     if profile is None:
         raise NotFound(f"No profile named {name!r}.")
     return profile
 
 
 def get_operator(username: str) -> Operator:
-    operator = db.session.scalar(select(Operator).filter_by(username=username))
+    operator = find(Operator, username=username)
     if operator is None:
         raise NotFound(f"No operator named {username!r}.")
     return operator
@@ -58,7 +60,7 @@ def create_profile(
     """A new profile; every declared module starts at `none` unless given."""
     name = name.strip()
     if not name:
-        raise InvalidInput("A profile needs a name.")
+        raise InvalidInput("A profile needs a name.", field="name")
     if db.session.scalar(select(Profile.id).filter_by(name=name)) is not None:
         raise Conflict(f"A profile named {name!r} already exists.")
     profile = Profile(
@@ -76,11 +78,16 @@ def create_profile(
 def update_profile(
     profile: Profile,
     *,
+    actor: Operator | None = None,
     declared_modules: list[str],
     modules: dict[str, dict[str, str]] | None = None,
     **rights: bool | None,
 ) -> Profile:
     """Change rights and module levels; takes effect at the next introspection."""
+    owner_profile = db.session.scalar(
+        select(Operator.profile_id).filter_by(is_owner=True)
+    )
+    permissions.require_change(actor, owner_affected=owner_profile == profile.id)
     for right, value in rights.items():
         if right not in ("api_access", "manage_users", "manage_clients"):
             raise InvalidInput(f"Unknown right {right!r}.")
@@ -99,14 +106,18 @@ def _set_levels(
     for module, levels in modules.items():
         if module not in declared_modules:
             declared = ", ".join(declared_modules) or "none"
-            raise InvalidInput(f"Unknown module {module!r}; declared: {declared}.")
+            raise InvalidInput(
+                f"Unknown module {module!r}; declared: {declared}.", field="modules"
+            )
         row = next((m for m in profile.modules if m.module == module), None)
         if row is None:
             row = ModulePermission(module=module, **dict.fromkeys(ACTIONS, "none"))
             profile.modules.append(row)
         for action, level in levels.items():
             if action not in ACTIONS or level not in set(Level):
-                raise InvalidInput(f"Invalid level {level!r} for {action!r}.")
+                raise InvalidInput(
+                    f"Invalid level {level!r} for {action!r}.", field="modules"
+                )
             setattr(row, action, level)
 
 
@@ -125,7 +136,7 @@ def create_operator(
     """
     username = username.strip()
     if not username:
-        raise InvalidInput("An operator needs a username.")
+        raise InvalidInput("An operator needs a username.", field="username")
     if kind not in set(OperatorKind):
         raise InvalidInput(f"Unknown operator kind {kind!r}.")
     _check_rate_limit(rate_limit)
@@ -159,11 +170,13 @@ def create_operator(
 def update_operator(
     operator: Operator,
     *,
+    actor: Operator | None = None,
     is_active: bool | None = None,
     profile: Profile | None = None,
     rate_limit: str | None = None,
 ) -> Operator:
     """Change an operator; takes effect at the next introspection."""
+    permissions.require_change(actor, owner_affected=operator.is_owner)
     if is_active is not None:
         operator.is_active = is_active
     if profile is not None:
@@ -195,7 +208,7 @@ def authenticate_operator(username: str, password: str) -> Operator | None:
     """
     failure_limit = current_app.config["LOGIN_FAILURE_LIMIT"]
     locked = limiter().too_many_failures(username, failure_limit)
-    operator = db.session.scalar(select(Operator).filter_by(username=username))
+    operator = find(Operator, username=username)
     ok, new_hash = verify_password(operator and operator.password_hash, password)
     if locked or not ok:
         limiter().count_failure(username, failure_limit)
@@ -213,5 +226,6 @@ def _check_rate_limit(rate_limit: str | None) -> None:
         parse_limit(rate_limit)
     except ValueError:
         raise InvalidInput(
-            f"Invalid rate limit {rate_limit!r}; use a form like '120/minute'."
+            f"Invalid rate limit {rate_limit!r}; use a form like '120/minute'.",
+            field="rate_limit",
         ) from None

@@ -6,6 +6,8 @@ from a CDN: idp may run where there is no internet.
 
 from __future__ import annotations
 
+import http
+
 import swagger_ui_bundle
 from flask import Blueprint
 from flask import Flask
@@ -13,9 +15,11 @@ from flask import send_from_directory
 from flask_smorest import Api as _Api
 
 from idp.admin.openapi_oauth import describe_oauth
+from idp.errors import ProblemSchema
 from idp.errors import http_error_response
 
 ASSETS = "/docs/assets/"
+PROBLEM = {"application/problem+json": {"schema": ProblemSchema}}
 
 SETTINGS = {
     "API_TITLE": "idp",
@@ -46,10 +50,28 @@ details (`application/problem+json`); lists are paginated with `page` and
 
 
 class Api(_Api):
-    """flask-smorest's Api, answering errors through idp's one error handler."""
+    """flask-smorest's Api, answering errors through idp's one error handler.
+
+    flask-smorest documents its own error body as application/json; idp answers
+    RFC 9457 problem details, so the document says that instead.
+    """
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error):
         return http_error_response(error)
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = PROBLEM
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {"description": "Default error response", "content": PROBLEM},
+            lazy=True,
+        )
 
 
 def init_app(app: Flask) -> Api:

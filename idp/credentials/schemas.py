@@ -7,6 +7,7 @@ from marshmallow import fields
 from marshmallow import validate
 
 from idp.oauth.services import MAX_TTL
+from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 
 
@@ -23,7 +24,7 @@ class PersonalAccessTokenSchema(Schema):
     )
 
 
-class PersonalAccessTokenCreateSchema(Schema):
+class PersonalAccessTokenCreateSchema(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     expires_in = fields.Integer(
         validate=validate.Range(min=1, max=MAX_TTL),
@@ -60,7 +61,7 @@ class ApiKeySchema(Schema):
     )
 
 
-class ApiKeyCreateSchema(Schema):
+class ApiKeyCreateSchema(InputSchema):
     description = fields.String(load_default="", validate=validate.Length(max=200))
 
 

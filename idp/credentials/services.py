@@ -23,6 +23,7 @@ from idp.credentials.active import CredentialKind
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
+from idp.database import find
 from idp.errors import InvalidInput
 from idp.errors import NotFound
 from idp.extensions import db
@@ -55,11 +56,11 @@ def issue_personal_access_token(
         raise InvalidInput("An API member authenticates with API keys, not tokens.")
     name = name.strip()
     if not name:
-        raise InvalidInput("A token needs a name.")
+        raise InvalidInput("A token needs a name.", field="name")
     if len(name) > 100:
-        raise InvalidInput("A token name has at most 100 characters.")
+        raise InvalidInput("A token name has at most 100 characters.", field="name")
     if expires_in is not None and expires_in <= 0:
-        raise InvalidInput("The expiry must be in the future.")
+        raise InvalidInput("The expiry must be in the future.", field="expires_in")
     secret = generate_secret(SecretKind.PERSONAL_ACCESS_TOKEN)
     now = utcnow()
     token = PersonalAccessToken(
@@ -168,7 +169,9 @@ def create_api_key(
     if member.kind != OperatorKind.API_MEMBER:
         raise InvalidInput("API keys belong to API members; people use tokens.")
     if len(description.strip()) > 200:
-        raise InvalidInput("A key description has at most 200 characters.")
+        raise InvalidInput(
+            "A key description has at most 200 characters.", field="description"
+        )
     private_key = generate_secret(SecretKind.API_PRIVATE_KEY)
     key = ApiKey(
         operator=member,
@@ -240,12 +243,12 @@ def _lookup(
     if name.startswith(API_ACCOUNT_USERNAME) and is_well_formed(
         secret, SecretKind.API_ACCOUNT_PASSWORD
     ):
-        account = db.session.scalar(select(ApiAccount).filter_by(username=name))
+        account = find(ApiAccount, username=name)
         return _lookup_pair(CredentialKind.API_ACCOUNT, account, secret, modules)
     if name.startswith(API_PUBLIC_KEY) and is_well_formed(
         secret, SecretKind.API_PRIVATE_KEY
     ):
-        key = db.session.scalar(select(ApiKey).filter_by(public_key=name))
+        key = find(ApiKey, public_key=name)
         return _lookup_pair(CredentialKind.API_KEY, key, secret, modules)
     return None
 

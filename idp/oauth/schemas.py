@@ -7,6 +7,7 @@ from marshmallow import fields
 from marshmallow import validate
 
 from idp.oauth.services import MAX_TTL
+from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 
 TTL = validate.Range(min=1, max=MAX_TTL)
@@ -30,7 +31,7 @@ class ClientSchema(Schema):
     last_used_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
-class ClientUpdateSchema(Schema):
+class ClientUpdateSchema(InputSchema):
     """What an admin may change on a client."""
 
     access_token_ttl = fields.Integer(validate=TTL, metadata={"description": "seconds"})

@@ -10,8 +10,8 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Flask
 from flask import request as flask_request
-from sqlalchemy import select
 
+from idp.database import find
 from idp.extensions import db
 from idp.oauth import services
 from idp.oauth.models import SCOPE
@@ -58,7 +58,7 @@ class AuthorizationServer(_Server):
             self.register_client_auth_method(method, _token_endpoint_method(method))
 
     def query_client(self, client_id: str) -> OAuthClient | None:
-        return db.session.scalar(select(OAuthClient).filter_by(client_id=client_id))
+        return find(OAuthClient, client_id=client_id)
 
     def save_token(self, token: dict, request) -> None:
         raise NotImplementedError("each grant saves its own tokens")
@@ -82,12 +82,18 @@ class AuthorizationServer(_Server):
 
 
 def check_form_request() -> None:
-    """RFC 6749 §3.2: a form body, each parameter at most once."""
+    """RFC 6749 §3.2: a form body, each parameter at most once.
+
+    No parameter's syntax (Appendix A) allows a NUL character either.
+    """
     if flask_request.mimetype != "application/x-www-form-urlencoded":
         raise InvalidRequestError("The body must be application/x-www-form-urlencoded.")
     for key in flask_request.form:
-        if len(flask_request.form.getlist(key)) > 1:
+        values = flask_request.form.getlist(key)
+        if len(values) > 1:
             raise InvalidRequestError(f"Parameter '{key}' is repeated.")
+        if "\x00" in key or "\x00" in values[0]:
+            raise InvalidRequestError("A parameter holds a NUL character.")
 
 
 def _generator(kind: SecretKind):

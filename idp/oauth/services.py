@@ -16,6 +16,7 @@ from idp import cache
 from idp.accounts.models import Operator
 from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
+from idp.database import find
 from idp.errors import Conflict
 from idp.errors import InvalidInput
 from idp.errors import NotFound
@@ -71,7 +72,7 @@ class AuthenticatedClient:
 
 
 def get_client(client_id: str) -> OAuthClient:
-    client = db.session.scalar(select(OAuthClient).filter_by(client_id=client_id))
+    client = find(OAuthClient, client_id=client_id)
     if client is None:
         raise NotFound(f"No client {client_id!r}.")
     return client
@@ -97,9 +98,11 @@ def register_client(
     """
     client_id = client_id.strip()
     if not client_id or any(c.isspace() or c == ":" for c in client_id):
-        raise InvalidInput("A client ID is a non-empty word without spaces or ':'.")
+        raise InvalidInput(
+            "A client ID is a non-empty word without spaces or ':'.", field="client_id"
+        )
     if secret is not None and not secret.strip():
-        raise InvalidInput("The client secret is empty.")
+        raise InvalidInput("The client secret is empty.", field="client_secret")
     _check_ttl(access_token_ttl, refresh_token_ttl)
     if db.session.scalar(select(OAuthClient.id).filter_by(client_id=client_id)):
         raise Conflict(f"A client {client_id!r} already exists.")
@@ -178,7 +181,7 @@ def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | No
     remembered = cache.recall(key)
     if remembered is not None:
         return remembered
-    client = db.session.scalar(select(OAuthClient).filter_by(client_id=client_id))
+    client = find(OAuthClient, client_id=client_id)
     ok, new_hash = verify_password(client and client.secret_hash, secret)
     if not ok:
         return None

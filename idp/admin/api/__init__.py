@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import UnicodeConverter
 
 from idp.admin import openapi
 from idp.admin.api import accounts
@@ -13,7 +14,17 @@ from idp.admin.api.auth import add_ratelimit_headers
 BLUEPRINTS = (clients.blp, accounts.blp, credentials.blp)
 
 
+class TextConverter(UnicodeConverter):
+    """A path segment without NUL, which PostgreSQL cannot compare: a 404, not a 500."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)
+
+
 def init_app(app: Flask) -> None:
+    # Before the API adds its rules: a rule keeps the converter it was built with.
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     api = openapi.init_app(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)

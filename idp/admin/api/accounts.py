@@ -18,6 +18,8 @@ from idp.admin.api.auth import Right
 from idp.admin.api.auth import authenticate
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
+from idp.errors import InvalidInput
+from idp.errors import NotFound
 
 blp = Blueprint(
     "accounts",
@@ -34,10 +36,19 @@ def _update_profile(profile, data: dict):
     }
     return services.update_profile(
         profile,
+        actor=authenticate(),
         declared_modules=current_app.config["MODULES"],
         modules=data.get("modules"),
         **rights,
     )
+
+
+def _named_profile(name: str):
+    """The profile a request body names: an unknown one is bad input, not a 404."""
+    try:
+        return services.get_profile(name)
+    except NotFound as error:
+        raise InvalidInput(str(error), field="profile") from None
 
 
 @blp.route("/profiles")
@@ -95,7 +106,7 @@ class Operators(MethodView):
     @blp.response(201, OperatorCreatedSchema)
     def post(self, data):
         """Create an operator; a generated password is in this answer only"""
-        profile = services.get_profile(data.pop("profile"))
+        profile = _named_profile(data.pop("profile"))
         operator, generated = services.create_operator(
             data.pop("username"), profile=profile, **data
         )
@@ -119,9 +130,10 @@ class OperatorByName(MethodView):
     def patch(self, data, username):
         """Change profile, active state or rate limit; credentials see it at once"""
         operator = services.get_operator(username)
-        profile = services.get_profile(data["profile"]) if "profile" in data else None
+        profile = _named_profile(data["profile"]) if "profile" in data else None
         return services.update_operator(
             operator,
+            actor=authenticate(),
             is_active=data.get("active"),
             profile=profile,
             rate_limit=data.get("rate_limit"),

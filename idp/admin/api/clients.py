@@ -26,18 +26,18 @@ SECURITY = [{"bearer": []}]
 
 @blp.route("")
 class Clients(MethodView):
+    @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.response(200, ClientSchema(many=True))
     @blp.paginate()
-    @require(Right.MANAGE_CLIENTS)
     def get(self, pagination_parameters):
         """List clients"""
         return paginated(services.list_clients(), pagination_parameters)
 
+    @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.arguments(ClientCreateSchema)
     @blp.response(201, ClientCreatedSchema)
-    @require(Right.MANAGE_CLIENTS)
     def post(self, data):
         """Register a client
 
@@ -59,24 +59,24 @@ class Clients(MethodView):
 
 @blp.route("/<client_id>")
 class ClientById(MethodView):
+    @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.response(200, ClientSchema)
-    @require(Right.MANAGE_CLIENTS)
     def get(self, client_id):
         """Show a client"""
         return services.get_client(client_id)
 
+    @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.arguments(ClientUpdateSchema)
     @blp.response(200, ClientSchema)
-    @require(Right.MANAGE_CLIENTS)
     def patch(self, data, client_id):
         """Change lifetimes or grants"""
         return services.update_client(services.get_client(client_id), **data)
 
+    @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.response(204)
-    @require(Right.MANAGE_CLIENTS)
     def delete(self, client_id):
         """Delete a client and every token issued through it"""
         services.delete_client(services.get_client(client_id))
@@ -84,9 +84,9 @@ class ClientById(MethodView):
 
 @blp.route("/<client_id>/rotate-secret")
 class ClientSecret(MethodView):
+    @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.response(200, ClientCreatedSchema)
-    @require(Right.MANAGE_CLIENTS)
     def post(self, client_id):
         """Replace the secret; the new one is in this answer only"""
         client = services.get_client(client_id)

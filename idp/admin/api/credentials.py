@@ -32,6 +32,8 @@ blp = Blueprint(
 )
 SECURITY = [{"bearer": []}]
 ME = {"username": None}
+#: The largest id an INTEGER column holds on every backend; past it is a 404.
+MAX_ID = 2**31 - 1
 
 
 def _target(username: str | None):
@@ -65,8 +67,12 @@ class Tokens(MethodView):
         return token
 
 
-@blp.route("/operators/<username>/personal-access-tokens/<int:token_id>")
-@blp.route("/me/personal-access-tokens/<int:token_id>", endpoint="MyToken", defaults=ME)
+@blp.route(f"/operators/<username>/personal-access-tokens/<int(max={MAX_ID}):token_id>")
+@blp.route(
+    f"/me/personal-access-tokens/<int(max={MAX_ID}):token_id>",
+    endpoint="MyToken",
+    defaults=ME,
+)
 class Token(MethodView):
     @require()
     @blp.doc(security=SECURITY)
