@@ -484,6 +484,12 @@ BAD_INPUT = [
     pytest.param(["client", "create", "new", "--secret-stdin"], "\n", id="empty-secret"),
     pytest.param(["client", "create", "new", "--secret-stdin"], "", id="no-secret"),
     pytest.param(["client", "create", "bad id"], None, id="client-id-with-space"),
+    # Each name is a path segment of the API: "/" could never be addressed.
+    pytest.param(["client", "create", "a/b"], None, id="client-id-with-slash"),
+    pytest.param(["profile", "create", "a/b"], None, id="profile-name-with-slash"),
+    pytest.param(
+        ["operator", "create", "a:b", "--profile", "staff"], None, id="username-colon"
+    ),
     pytest.param(["client", "show", "nope"], None, id="show-unknown-client"),
     pytest.param(["client", "delete", "nope"], None, id="delete-unknown-client"),
     pytest.param(["client", "rotate-secret", "nope"], None, id="rotate-unknown-client"),

@@ -7,6 +7,7 @@ from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
 
+from idp import names
 from idp.accounts.models import Level
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
@@ -57,7 +58,14 @@ class ProfileUpdateSchema(InputSchema):
 
 
 class ProfileCreateSchema(ProfileUpdateSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    name = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=80),
+            validate.Regexp(names.PATTERN, error=f"Only {names.ALLOWED}."),
+        ],
+        metadata={"example": "support"},
+    )
 
 
 class OperatorSchema(Schema):
@@ -76,7 +84,14 @@ class OperatorSchema(Schema):
 
 
 class OperatorCreateSchema(InputSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    username = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=150),
+            validate.Regexp(names.PATTERN, error=f"Only {names.ALLOWED}."),
+        ],
+        metadata={"example": "alice"},
+    )
     profile = fields.String(required=True, validate=validate.Length(min=1, max=80))
     kind = fields.String(
         load_default=OperatorKind.PERSON.value,

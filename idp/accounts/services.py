@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from idp import cache
+from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import ACTIONS
 from idp.accounts.models import Level
@@ -58,9 +59,7 @@ def create_profile(
     declared_modules: list[str] = (),
 ) -> Profile:
     """A new profile; every declared module starts at `none` unless given."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("A profile needs a name.", field="name")
+    name = names.check(name, what="A profile name", field="name", max_length=80)
     if db.session.scalar(select(Profile.id).filter_by(name=name)) is not None:
         raise Conflict(f"A profile named {name!r} already exists.")
     profile = Profile(
@@ -134,9 +133,9 @@ def create_operator(
 
     API members have no password: they authenticate only with API keys.
     """
-    username = username.strip()
-    if not username:
-        raise InvalidInput("An operator needs a username.", field="username")
+    username = names.check(
+        username, what="A username", field="username", max_length=150
+    )
     if kind not in set(OperatorKind):
         raise InvalidInput(f"Unknown operator kind {kind!r}.")
     _check_rate_limit(rate_limit)

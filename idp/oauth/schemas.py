@@ -6,6 +6,7 @@ from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
 
+from idp import names
 from idp.oauth.services import MAX_TTL
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
@@ -50,7 +51,7 @@ class ClientCreateSchema(ClientUpdateSchema):
         required=True,
         validate=[
             validate.Length(min=1, max=100),
-            validate.Regexp(r"^[^\s:]+$", error="No spaces or ':'."),
+            validate.Regexp(names.PATTERN, error=f"Only {names.ALLOWED}."),
         ],
     )
     client_secret = fields.String(

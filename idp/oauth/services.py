@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from idp import cache
+from idp import names
 from idp.accounts.models import Operator
 from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
@@ -96,11 +97,9 @@ def register_client(
 
     An admin-chosen secret may be weak, so every secret is hashed with argon2id.
     """
-    client_id = client_id.strip()
-    if not client_id or any(c.isspace() or c == ":" for c in client_id):
-        raise InvalidInput(
-            "A client ID is a non-empty word without spaces or ':'.", field="client_id"
-        )
+    client_id = names.check(
+        client_id, what="A client ID", field="client_id", max_length=100
+    )
     if secret is not None and not secret.strip():
         raise InvalidInput("The client secret is empty.", field="client_secret")
     _check_ttl(access_token_ttl, refresh_token_ttl)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import schemathesis
+from apispec.ext.marshmallow import MarshmallowPlugin
 from hypothesis import HealthCheck
 from hypothesis import settings
 from schemathesis.checks import not_a_server_error
@@ -171,3 +172,27 @@ def test_api_answers_no_5xx_and_keeps_its_schema(case, app, fuzzing_owner):
     """
     response = case.call(app=app, headers=fuzzing_owner)
     case.validate_response(response, checks=CHECKS, headers=fuzzing_owner)
+
+
+def test_every_request_body_has_an_example_without_secrets(app, document):
+    """Swagger UI fills Try-it-out bodies from the example; without one it invents
+    every optional member, a client secret "string" and ten-year lifetimes among
+    them, which Execute would send as they are."""
+    plugin = next(
+        plugin
+        for plugin in app.extensions["idp.api"].spec.plugins
+        if isinstance(plugin, MarshmallowPlugin)
+    )
+    schemas = {name: key[0] for key, name in plugin.converter.refs.items()}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            example = content["application/json"].get("example")
+            assert example, f"{method.upper()} {path} has no example body"
+            assert not {"client_secret", "password"} & set(example), (method, path)
+            name = content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+            schemas[name]().load(example)  # raises if the example is invalid

@@ -63,7 +63,7 @@ class Profiles(MethodView):
 
     @require(Right.MANAGE_USERS)
     @blp.doc(security=SECURITY)
-    @blp.arguments(ProfileCreateSchema)
+    @blp.arguments(ProfileCreateSchema, example={"name": "support", "api_access": True})
     @blp.response(201, ProfileSchema)
     def post(self, data):
         """Create a profile; every module starts at `none`"""
@@ -83,7 +83,7 @@ class ProfileByName(MethodView):
 
     @require(Right.MANAGE_USERS)
     @blp.doc(security=SECURITY)
-    @blp.arguments(ProfileUpdateSchema)
+    @blp.arguments(ProfileUpdateSchema, example={"manage_users": False})
     @blp.response(200, ProfileSchema)
     def patch(self, data, name):
         """Change rights and module levels; credentials see it at once"""
@@ -102,7 +102,9 @@ class Operators(MethodView):
 
     @require(Right.MANAGE_USERS)
     @blp.doc(security=SECURITY)
-    @blp.arguments(OperatorCreateSchema)
+    @blp.arguments(
+        OperatorCreateSchema, example={"username": "alice", "profile": "staff"}
+    )
     @blp.response(201, OperatorCreatedSchema)
     def post(self, data):
         """Create an operator; a generated password is in this answer only"""
@@ -125,7 +127,7 @@ class OperatorByName(MethodView):
 
     @require(Right.MANAGE_USERS)
     @blp.doc(security=SECURITY)
-    @blp.arguments(OperatorUpdateSchema)
+    @blp.arguments(OperatorUpdateSchema, example={"rate_limit": "120/minute"})
     @blp.response(200, OperatorSchema)
     def patch(self, data, username):
         """Change profile, active state or rate limit; credentials see it at once"""

@@ -36,7 +36,9 @@ class Clients(MethodView):
 
     @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
-    @blp.arguments(ClientCreateSchema)
+    @blp.arguments(
+        ClientCreateSchema, example={"client_id": "reports", "access_token_ttl": 5400}
+    )
     @blp.response(201, ClientCreatedSchema)
     def post(self, data):
         """Register a client
@@ -68,7 +70,7 @@ class ClientById(MethodView):
 
     @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
-    @blp.arguments(ClientUpdateSchema)
+    @blp.arguments(ClientUpdateSchema, example={"access_token_ttl": 3600})
     @blp.response(200, ClientSchema)
     def patch(self, data, client_id):
         """Change lifetimes or grants"""

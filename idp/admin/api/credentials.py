@@ -57,7 +57,9 @@ class Tokens(MethodView):
 
     @require()
     @blp.doc(security=SECURITY)
-    @blp.arguments(PersonalAccessTokenCreateSchema)
+    @blp.arguments(
+        PersonalAccessTokenCreateSchema, example={"name": "ci", "expires_in": 2592000}
+    )
     @blp.response(201, PersonalAccessTokenCreatedSchema)
     def post(self, data, username):
         """Create a personal access token; it is in this answer only"""
@@ -133,7 +135,7 @@ class ApiKeys(MethodView):
 
     @require()
     @blp.doc(security=SECURITY)
-    @blp.arguments(ApiKeyCreateSchema)
+    @blp.arguments(ApiKeyCreateSchema, example={"description": "nightly sync"})
     @blp.response(201, ApiKeyCreatedSchema)
     def post(self, data, username):
         """Create a key pair; the private key is in this answer only"""

@@ -1,0 +1,28 @@
+"""What an identifier (client ID, username, profile name) may be made of.
+
+Each one appears in an API path, and client IDs and usernames in HTTP Basic
+credentials, so it is made of characters that need no care anywhere: letters,
+digits and ``. _ @ + ~ -``. No '/', which no path segment can carry; no ':',
+which Basic authentication splits on; no space or control character.
+"""
+
+from __future__ import annotations
+
+import re
+
+from idp.errors import InvalidInput
+
+PATTERN = r"^[A-Za-z0-9._@+~-]+$"
+ALLOWED = "letters, digits and . _ @ + ~ -"
+
+
+def check(value: str, *, what: str, field: str, max_length: int) -> str:
+    """``value`` without surrounding spaces, or InvalidInput naming ``field``."""
+    value = value.strip()
+    if not value:
+        raise InvalidInput(f"{what} is empty.", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(f"{what} has at most {max_length} characters.", field=field)
+    if not re.fullmatch(PATTERN, value):
+        raise InvalidInput(f"{what} is made of {ALLOWED} only.", field=field)
+    return value
