@@ -1,8 +1,11 @@
-"""Who may create, list and revoke which credential of whom: the one place it is decided.
+"""Who may do what to whom: the one place it is decided.
 
-The HTTP surfaces pass the acting operator; the `idp` command acts as the
-administrator and passes None. Every rule below is tested for every combination of
-actor, action, kind and target (tests/accounts/test_permissions.py).
+Which credential of whom an operator may create, list and revoke; who may change
+the owner; who may give which right. The HTTP surfaces pass the acting operator;
+the `idp` command acts as the administrator and passes None. The credential rules
+are tested for every combination of actor, action, kind and target
+(tests/accounts/test_permissions.py); the others, and every role on every API
+endpoint, in tests/admin.
 """
 
 from __future__ import annotations
@@ -72,6 +75,29 @@ def require_change(actor: Operator | None, *, owner_affected: bool) -> None:
     """Raise :class:`Forbidden` unless :func:`may_change` allows it."""
     if not may_change(actor, owner_affected=owner_affected):
         raise Forbidden("Only the owner changes the owner or the owner's profile.")
+
+
+#: The rights that administer idp itself.
+ADMIN_RIGHTS = ("manage_users", "manage_clients")
+
+
+def may_grant(actor: Operator | None, rights: dict[str, bool]) -> bool:
+    """Whether ``actor`` may give these rights, to a profile or by a profile.
+
+    Nobody gives a right it lacks: otherwise manage_users would be a way to
+    manage_clients, by a profile given to oneself.
+    """
+    if actor is None or actor.is_owner:
+        return True
+    return all(
+        getattr(actor.profile, right) for right in ADMIN_RIGHTS if rights.get(right)
+    )
+
+
+def require_grant(actor: Operator | None, rights: dict[str, bool]) -> None:
+    """Raise :class:`Forbidden` unless :func:`may_grant` allows it."""
+    if not may_grant(actor, rights):
+        raise Forbidden("You may not give a right you do not hold.")
 
 
 def require(

@@ -57,8 +57,12 @@ def create_profile(
     manage_clients: bool = False,
     modules: dict[str, dict[str, str]] | None = None,
     declared_modules: list[str] = (),
+    actor: Operator | None = None,
 ) -> Profile:
     """A new profile; every declared module starts at `none` unless given."""
+    permissions.require_grant(
+        actor, {"manage_users": manage_users, "manage_clients": manage_clients}
+    )
     name = names.check(name, what="A profile name", field="name", max_length=80)
     if db.session.scalar(select(Profile.id).filter_by(name=name)) is not None:
         raise Conflict(f"A profile named {name!r} already exists.")
@@ -74,6 +78,10 @@ def create_profile(
     return profile
 
 
+def _rights(profile: Profile) -> dict[str, bool]:
+    return {right: getattr(profile, right) for right in permissions.ADMIN_RIGHTS}
+
+
 def update_profile(
     profile: Profile,
     *,
@@ -87,6 +95,7 @@ def update_profile(
         select(Operator.profile_id).filter_by(is_owner=True)
     )
     permissions.require_change(actor, owner_affected=owner_profile == profile.id)
+    permissions.require_grant(actor, {k: v for k, v in rights.items() if v})
     for right, value in rights.items():
         if right not in ("api_access", "manage_users", "manage_clients"):
             raise InvalidInput(f"Unknown right {right!r}.")
@@ -128,11 +137,13 @@ def create_operator(
     kind: str = OperatorKind.PERSON,
     is_owner: bool = False,
     rate_limit: str | None = None,
+    actor: Operator | None = None,
 ) -> tuple[Operator, str | None]:
     """A new operator and, for a person without a chosen password, a generated one.
 
     API members have no password: they authenticate only with API keys.
     """
+    permissions.require_grant(actor, _rights(profile))
     username = names.check(
         username, what="A username", field="username", max_length=150
     )
@@ -176,6 +187,8 @@ def update_operator(
 ) -> Operator:
     """Change an operator; takes effect at the next introspection."""
     permissions.require_change(actor, owner_affected=operator.is_owner)
+    if profile is not None:
+        permissions.require_grant(actor, _rights(profile))
     if is_active is not None:
         operator.is_active = is_active
     if profile is not None:

@@ -14,6 +14,7 @@ from tests.admin.conftest import bearer
 
 PROFILES = "/api/v1/profiles"
 OPERATORS = "/api/v1/operators"
+CLIENTS = "/api/v1/clients"
 NONE = {"add": "none", "edit": "none", "delete": "none", "inquire": "none"}
 OPERATOR_SHOWN = {
     "id",
@@ -30,7 +31,7 @@ OPERATOR_SHOWN = {
 
 
 @pytest.mark.config(MODULES=["tickets", "companies"])
-def test_create_profile_starts_every_module_at_none(client, users_admin):
+def test_create_profile_starts_every_module_at_none(client, owner):
     response = client.post(
         PROFILES,
         json={
@@ -38,7 +39,7 @@ def test_create_profile_starts_every_module_at_none(client, users_admin):
             "manage_clients": True,
             "modules": {"tickets": {"inquire": "all", "edit": "own"}},
         },
-        headers=users_admin,
+        headers=owner,
     )
 
     assert response.status_code == 201
@@ -419,6 +420,63 @@ def test_the_owner_changes_itself(client, owner):
 
     assert response.status_code == 200
     assert response.json["rate_limit"] == "90/minute"
+
+
+def test_nobody_gives_a_right_it_lacks(client, owner, users_admin):
+    """manage_users must not lead to manage_clients by a profile given to oneself."""
+    client.post(
+        PROFILES, json={"name": "clients", "manage_clients": True}, headers=owner
+    )
+    client.post(PROFILES, json={"name": "plain"}, headers=owner)
+    refused = [
+        client.post(
+            PROFILES, json={"name": "mine", "manage_clients": True}, headers=users_admin
+        ),
+        client.patch(
+            f"{PROFILES}/plain", json={"manage_clients": True}, headers=users_admin
+        ),
+        client.post(
+            OPERATORS,
+            json={"username": "carol", "profile": "clients"},
+            headers=users_admin,
+        ),
+        client.patch(
+            f"{OPERATORS}/users-admin", json={"profile": "clients"}, headers=users_admin
+        ),
+    ]
+
+    for response in refused:
+        assert_problem(response, 403)
+    assert (
+        client.get(f"{PROFILES}/plain", headers=owner).json["manage_clients"] is False
+    )
+    assert client.get(CLIENTS, headers=users_admin).status_code == 403
+
+
+def test_an_admin_gives_the_rights_it_holds(client, owner, users_admin):
+    response = client.post(
+        PROFILES, json={"name": "admins", "manage_users": True}, headers=users_admin
+    )
+    assert response.status_code == 201
+
+    response = client.post(
+        OPERATORS, json={"username": "carol", "profile": "admins"}, headers=users_admin
+    )
+    assert response.status_code == 201
+
+
+def test_the_owner_gives_any_right(client, owner, admin_actions):
+    admin_actions.operator("carol")
+    client.post(
+        PROFILES, json={"name": "clients", "manage_clients": True}, headers=owner
+    )
+
+    response = client.patch(
+        f"{OPERATORS}/carol", json={"profile": "clients"}, headers=owner
+    )
+
+    assert response.status_code == 200
+    assert response.json["profile"] == "clients"
 
 
 # -- /me and authentication --------------------------------------------------

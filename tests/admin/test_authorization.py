@@ -56,7 +56,7 @@ BODIES = {
     "ClientCreate": lambda n: {"client_id": f"walk-client-{n}"},
     "ClientUpdate": lambda n: {"access_token_ttl": 600, "refresh_tokens": False},
     "ProfileCreate": lambda n: {"name": f"walk-profile-{n}"},
-    "ProfileUpdate": lambda n: {"manage_clients": True},
+    "ProfileUpdate": lambda n: {"manage_users": True},
     "OperatorCreate": lambda n: {"username": f"walk-operator-{n}", "profile": "staff"},
     "OperatorUpdate": lambda n: {"rate_limit": "5000/minute"},
     "PersonalAccessTokenCreate": lambda n: {"name": f"walk-{n}"},

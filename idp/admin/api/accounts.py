@@ -68,7 +68,10 @@ class Profiles(MethodView):
     def post(self, data):
         """Create a profile; every module starts at `none`"""
         return services.create_profile(
-            data.pop("name"), declared_modules=current_app.config["MODULES"], **data
+            data.pop("name"),
+            declared_modules=current_app.config["MODULES"],
+            actor=authenticate(),
+            **data,
         )
 
 
@@ -110,7 +113,7 @@ class Operators(MethodView):
         """Create an operator; a generated password is in this answer only"""
         profile = _named_profile(data.pop("profile"))
         operator, generated = services.create_operator(
-            data.pop("username"), profile=profile, **data
+            data.pop("username"), profile=profile, actor=authenticate(), **data
         )
         operator.password = generated
         return operator
