@@ -9,8 +9,11 @@ introspection in every process sees the change. The epoch is random, not a
 counter, so a Redis restart cannot bring an old value back.
 
 Failure mode: when Redis cannot be read, no entry is trusted and every answer
-comes from the database; when it cannot be written, :func:`invalidate` raises,
-so the change is not reported as done while caches may still serve the old state.
+comes from the database, so a change made meanwhile holds everywhere at once.
+When the new epoch cannot be written, the change still stands (it is in the
+database) and this process writes the epoch at its next contact with Redis; until
+then, a process that reaches Redis may serve what it remembered, for at most
+``HOT_CACHE_SECONDS``. The error is logged.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ class HotCache:
         self._marks: TTLCache = TTLCache(maxsize=100_000, ttl=60)
         self.redis: redis.Redis | None = None
         self._local_epoch = _NO_EPOCH
+        # An epoch invalidate() could not write; epoch() writes it when it can.
+        self._unwritten_epoch: str | None = None
         self.prefix = app.config["REDIS_KEY_PREFIX"]
         self._key = f"{self.prefix}:{_EPOCH_KEY}"
         if app.config["REDIS_URL"]:
@@ -60,6 +65,9 @@ class HotCache:
         if self.redis is None:
             return self._local_epoch
         try:
+            if self._unwritten_epoch is not None:
+                self.redis.set(self._key, self._unwritten_epoch)
+                self._unwritten_epoch = None
             return self.redis.get(self._key) or _NO_EPOCH
         except redis.RedisError as error:
             log.warning("cache epoch unreadable, using the database: %s", error)
@@ -106,8 +114,13 @@ class HotCache:
         with self._lock:
             self._entries.clear()
             self._local_epoch = new_epoch
-        if self.redis is not None:
+        if self.redis is None:
+            return
+        try:
             self.redis.set(self._key, new_epoch)
+        except redis.RedisError as error:
+            self._unwritten_epoch = new_epoch
+            log.error("cache epoch not written, retrying at next contact: %s", error)
 
 
 def init_app(app: Flask) -> None:
