@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
@@ -291,17 +292,30 @@ def claim_rotation(row: OAuthToken) -> None:
 
 
 def revoke_family(family_id: str) -> None:
-    """Revoke every access and refresh token descending from one login."""
+    """Revoke every access and refresh token descending from one login.
+
+    Repeated until a pass finds nothing left: a refresh of this family that
+    commits while a pass waits on its lock adds a row the pass cannot see
+    (PostgreSQL's READ COMMITTED), and the next pass revokes it.
+    """
     now = utcnow()
-    db.session.execute(
+    revoke = (
         update(OAuthToken)
-        .where(OAuthToken.family_id == family_id)
+        .where(
+            OAuthToken.family_id == family_id,
+            or_(
+                OAuthToken.access_revoked_at.is_(None),
+                OAuthToken.refresh_revoked_at.is_(None),
+            ),
+        )
         .values(
             access_revoked_at=func.coalesce(OAuthToken.access_revoked_at, now),
             refresh_revoked_at=func.coalesce(OAuthToken.refresh_revoked_at, now),
         )
         .execution_options(synchronize_session=False)
     )
+    while db.session.execute(revoke).rowcount:
+        db.session.commit()
     db.session.commit()
     cache.invalidate()
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 import requests
+from sqlalchemy import insert
+from sqlalchemy import update
 from werkzeug.serving import make_server
 
+from idp.extensions import db
 from idp.oauth import services as oauth
+from idp.oauth.models import OAuthToken
+from idp.timeutil import utcnow
 
 PARALLEL = 8
 
@@ -81,3 +88,70 @@ def test_rotation_claimed_from_a_stale_read_loses(app, oauth_actions):
             oauth.claim_rotation(theirs)
         with pytest.raises(oauth.RotationLost):
             oauth.claim_rotation(mine)
+
+
+def test_reuse_revokes_a_refresh_committed_while_it_waits(
+    app, oauth_actions, database_url
+):
+    """RFC 9700 §4.14.2: the whole family, even the pair a racing refresh adds.
+
+    A refresh of the family holds its row lock, and commits a new pair only
+    after the revocation has started; the revocation must not miss that pair.
+    """
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: no such interleaving")
+    login = oauth_actions.login()
+    first = login["refresh_token"]
+    second = oauth_actions.refresh("script", login["secret"], first).json
+    with app.app_context():
+        current = oauth.find_refresh_token(second["refresh_token"])
+        family, current_id = current.family_id, current.id
+        # The first token was rotated long ago: presenting it is a reuse.
+        db.session.execute(
+            update(OAuthToken)
+            .where(OAuthToken.family_id == family, OAuthToken.id != current_id)
+            .values(refresh_rotated_at=utcnow() - dt.timedelta(minutes=1))
+        )
+        db.session.commit()
+        racing = db.engine.connect()
+        transaction = racing.begin()
+        # The racing refresh: claims the current token, adds the next pair.
+        racing.execute(
+            update(OAuthToken)
+            .where(OAuthToken.id == current_id)
+            .values(refresh_rotated_at=utcnow())
+        )
+        now = utcnow()
+        new_id = racing.execute(
+            insert(OAuthToken)
+            .values(
+                client_id=current.client_id,
+                operator_id=current.operator_id,
+                family_id=family,
+                access_token_digest="a" * 64,
+                refresh_token_digest="r" * 64,
+                scope="public-api",
+                issued_at=now,
+                access_expires_at=now + dt.timedelta(hours=1),
+                refresh_expires_at=now + dt.timedelta(days=1),
+            )
+            .returning(OAuthToken.id)
+        ).scalar_one()
+    reuse: list = []
+    thread = threading.Thread(
+        target=lambda: reuse.append(
+            oauth_actions.refresh("script", login["secret"], first)
+        )
+    )
+    thread.start()
+    time.sleep(0.5)  # the revocation is now waiting on the racing row lock
+    transaction.commit()
+    racing.close()
+    thread.join(timeout=10)
+
+    assert reuse[0].status_code == 400
+    assert reuse[0].json["error"] == "invalid_grant"
+    with app.app_context():
+        added = db.session.get(OAuthToken, new_id)
+        assert added.access_revoked_at is not None
+        assert added.refresh_revoked_at is not None
