@@ -14,15 +14,27 @@ from idp.errors import InvalidInput
 
 PATTERN = r"^[A-Za-z0-9._@+~-]+$"
 ALLOWED = "letters, digits and . _ @ + ~ -"
+#: Without '+': a client ID is form-encoded inside Basic (RFC 6749 §2.3.1), where
+#: a '+' sent as it is would arrive as a space.
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9._@~-]+$"
+CLIENT_ID_ALLOWED = "letters, digits and . _ @ ~ -"
 
 
-def check(value: str, *, what: str, field: str, max_length: int) -> str:
+def check(
+    value: str,
+    *,
+    what: str,
+    field: str,
+    max_length: int,
+    pattern: str = PATTERN,
+    allowed: str = ALLOWED,
+) -> str:
     """``value`` without surrounding spaces, or InvalidInput naming ``field``."""
     value = value.strip()
     if not value:
         raise InvalidInput(f"{what} is empty.", field=field)
     if len(value) > max_length:
         raise InvalidInput(f"{what} has at most {max_length} characters.", field=field)
-    if not re.fullmatch(PATTERN, value):
-        raise InvalidInput(f"{what} is made of {ALLOWED} only.", field=field)
+    if not re.fullmatch(pattern, value):
+        raise InvalidInput(f"{what} is made of {allowed} only.", field=field)
     return value

@@ -58,7 +58,7 @@ def read_credential(authorization: str | None) -> Credential | None:
 
 
 def _decode_basic(value: str) -> str:
-    """Decode ``base64(user:pass)`` (RFC 7617 §2, UTF-8) into ``user:pass``."""
+    """Decode ``base64(user:pass)`` (RFC 7617 §2, UTF-8, no control characters)."""
     try:
         pair = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
@@ -66,4 +66,6 @@ def _decode_basic(value: str) -> str:
     user, colon, password = pair.partition(":")
     if not user or not colon or not password:
         raise MalformedCredential("basic credential without user or password")
+    if any(char < " " or char == "\x7f" for char in pair):
+        raise MalformedCredential("basic credential with a control character")
     return pair

@@ -16,6 +16,8 @@ from idp.credentials.usage import record_use
 from idp.oauth import services
 from idp.oauth.metadata import issuer
 from idp.oauth.models import SCOPE
+from idp.oauth.server import TOKEN_ENDPOINT_PARAMETERS
+from idp.oauth.server import check_form_request
 from idp.oauth.server import verify_client
 from idp.ratelimit import limiter
 from idp.ratelimit.headers import ratelimit_headers
@@ -45,6 +47,9 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         return client
 
     def create_endpoint_response(self, request):
+        # A token holding NUL is no token idp issued: inactive, or nothing to
+        # revoke; resource servers forward what their callers send.
+        check_form_request(TOKEN_ENDPOINT_PARAMETERS, refuse_nul=False)
         self.authenticate_endpoint_client(request)
         token = request.form.get("token")
         if not token:

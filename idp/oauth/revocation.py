@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from authlib.consts import default_json_headers
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 
+from idp.credentials.services import API_ACCOUNT_USERNAME
+from idp.credentials.services import API_PUBLIC_KEY
 from idp.oauth import services
 from idp.oauth.introspection import authenticate_caller
+from idp.oauth.server import TOKEN_ENDPOINT_PARAMETERS
+from idp.oauth.server import check_form_request
+from idp.security import SecretKind
+
+NOT_REVOKED_HERE = (
+    SecretKind.PERSONAL_ACCESS_TOKEN.value,
+    API_ACCOUNT_USERNAME,
+    API_PUBLIC_KEY,
+)
+
+
+class UnsupportedTokenType(OAuth2Error):
+    """RFC 7009 §2.2.1, a 400 as RFC 6749 §5.2 says: Authlib's own is a 401 with
+    a Basic challenge, as if the client had failed to authenticate."""
+
+    error = "unsupported_token_type"
+    status_code = 400
 
 
 class RevocationEndpoint(_RevocationEndpoint):
@@ -17,10 +37,19 @@ class RevocationEndpoint(_RevocationEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def create_endpoint_response(self, request):
+        # A token holding NUL is no token idp issued: inactive, or nothing to
+        # revoke; resource servers forward what their callers send.
+        check_form_request(TOKEN_ENDPOINT_PARAMETERS, refuse_nul=False)
         client = authenticate_caller(request, self.CLIENT_AUTH_METHODS)
         token = request.form.get("token")
         if not token:
             raise InvalidRequestError("Missing 'token' in request.")
+        if token.startswith(NOT_REVOKED_HERE):
+            # §2.2.1: no client was issued these; their owners revoke them.
+            raise UnsupportedTokenType(
+                "Revoke personal access tokens, API accounts and API keys "
+                "through /api/v1 or the idp command."
+            )
         # token_type_hint may be ignored (§2.1): prefixes say the kind.
         found = services.find_token(token)
         # §2.2: an invalid or unknown token gets 200 too.

@@ -51,7 +51,9 @@ class ClientCreateSchema(ClientUpdateSchema):
         required=True,
         validate=[
             validate.Length(min=1, max=100),
-            validate.Regexp(names.PATTERN, error=f"Only {names.ALLOWED}."),
+            validate.Regexp(
+                names.CLIENT_ID_PATTERN, error=f"Only {names.CLIENT_ID_ALLOWED}."
+            ),
         ],
     )
     client_secret = fields.String(

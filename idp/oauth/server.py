@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import unquote_plus
+
 from authlib.integrations.flask_oauth2 import AuthorizationServer as _Server
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidClientError
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Flask
 from flask import request as flask_request
@@ -75,25 +79,63 @@ class AuthorizationServer(_Server):
 
     def create_token_response(self, request=None):
         try:
-            check_form_request()
+            check_form_request(TOKEN_PARAMETERS)
         except InvalidRequestError as error:
             return self.handle_error_response(None, error)
         return super().create_token_response(request)
 
+    def handle_error_response(self, request, error):
+        if isinstance(error, InvalidClientError) and error.status_code == 401:
+            error = ClientAuthenticationFailed()
+        return super().handle_error_response(request, error)
 
-def check_form_request() -> None:
-    """RFC 6749 §3.2: a form body, each parameter at most once.
 
-    No parameter's syntax (Appendix A) allows a NUL character either.
+class ClientAuthenticationFailed(InvalidClientError):
+    """One answer for every failed client authentication, with the challenge.
+
+    Authlib's names the methods as a Python list and its challenge has no realm,
+    which RFC 7617 §2 requires.
+    """
+
+    status_code = 401
+
+    def __init__(self) -> None:
+        super().__init__(description="Client authentication failed.")
+
+    def get_headers(self):
+        challenge = (
+            f'Basic realm="idp", error="{self.error}", '
+            f'error_description="{self.description}"'
+        )
+        return [*OAuth2Error.get_headers(self), ("WWW-Authenticate", challenge)]
+
+
+CLIENT_PARAMETERS = {"client_id", "client_secret"}
+TOKEN_PARAMETERS = CLIENT_PARAMETERS | {
+    "grant_type",
+    "username",
+    "password",
+    "scope",
+    "refresh_token",
+}
+#: Of introspection (RFC 7662 §2.1) and revocation (RFC 7009 §2.1).
+TOKEN_ENDPOINT_PARAMETERS = CLIENT_PARAMETERS | {"token", "token_type_hint"}
+
+
+def check_form_request(recognised: set[str], *, refuse_nul: bool = True) -> None:
+    """RFC 6749 §3.2: a form body, each parameter idp reads at most once.
+
+    Others are ignored, as §3.2 requires (RFC 8707's `resource` may even
+    repeat). No parameter's syntax (Appendix A) allows a NUL character either.
     """
     if flask_request.mimetype != "application/x-www-form-urlencoded":
         raise InvalidRequestError("The body must be application/x-www-form-urlencoded.")
-    for key in flask_request.form:
+    for key in recognised & set(flask_request.form):
         values = flask_request.form.getlist(key)
         if len(values) > 1:
             raise InvalidRequestError(f"Parameter '{key}' is repeated.")
-        if "\x00" in key or "\x00" in values[0]:
-            raise InvalidRequestError("A parameter holds a NUL character.")
+        if refuse_nul and "\x00" in values[0]:
+            raise InvalidRequestError(f"Parameter '{key}' holds a NUL character.")
 
 
 def _generator(kind: SecretKind):
@@ -104,7 +146,22 @@ def _generator(kind: SecretKind):
 
 
 def _basic_credentials(request) -> tuple[str | None, str | None]:
-    return extract_basic_authorization(request.headers)
+    """RFC 6749 §2.3.1: the client ID and secret, form-encoded, in HTTP Basic.
+
+    Authlib decodes them with unquote, so a '+' stays a '+', and fails with a 500
+    on bytes that are not UTF-8. A header that does not decode names no client.
+    """
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        pair = base64.b64decode(value.strip(), validate=True).decode()
+    except ValueError:  # binascii.Error and UnicodeDecodeError both are
+        return None, None
+    client_id, colon, secret = pair.partition(":")
+    if not colon:
+        return None, None
+    return unquote_plus(client_id), unquote_plus(secret)
 
 
 def _post_credentials(request) -> tuple[str | None, str | None]:
@@ -124,9 +181,12 @@ def verify_client(request, method: str) -> services.AuthenticatedClient | None:
     unknown ID and skip the hash, which tells an attacker which IDs exist; here
     unknown and wrong answer alike, in equal time.
     """
-    if _basic_credentials(request)[0] is not None and "client_secret" in request.form:
+    basic_id = _basic_credentials(request)[0]
+    if basic_id is not None and "client_secret" in request.form:
         # RFC 6749 §2.3: one authentication method per request.
         raise InvalidRequestError("Use one client authentication method.")
+    if basic_id is not None and (request.form.get("client_id") or basic_id) != basic_id:
+        raise InvalidRequestError("The client_id differs from the authenticated one.")
     client_id, secret = _EXTRACTORS[method](request)
     if not client_id or not secret:
         return None

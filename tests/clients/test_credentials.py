@@ -49,6 +49,9 @@ def test_credential_is_read_from_bearer_and_basic(
         basic(":password-only"),
         basic("user-only:"),
         "Basic " + base64.b64encode(b"\xff\xfe:x").decode(),
+        # RFC 7617 §2: no control characters in the user-id or the password.
+        basic("us\x00er:password"),
+        basic("user:pass\nword"),
         "Digest username=alice",
     ],
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import quote_plus
+
 import pytest
 
 from tests.conftest import basic
@@ -123,4 +126,91 @@ def test_client_id_with_colon_encoded_in_basic_works(oauth_actions):
     response = oauth_actions.password_grant(
         "script", "p%25ss%3Aword", "alice", password
     )
+    assert response.status_code == 200
+
+
+# -- HTTP Basic as RFC 6749 §2.3.1 and RFC 7617 define it ---------------------
+
+ENDPOINTS = [
+    ("/oauth/token", {"grant_type": "password", "username": "a", "password": "b"}),
+    ("/oauth/introspect", {"token": "x"}),
+    ("/oauth/revoke", {"token": "x"}),
+]
+
+
+def raw_basic(pair: bytes) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+
+
+@pytest.mark.parametrize(("path", "data"), ENDPOINTS)
+def test_basic_credentials_not_utf8_are_invalid_client(client, path, data):
+    """Authlib fails with a 500 on these bytes; they name no client: 401."""
+    response = client.post(path, data=data, headers=raw_basic(b"\xff\xfe:\xff"))
+
+    assert response.status_code == 401
+    assert response.json["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(("path", "data"), ENDPOINTS)
+def test_the_basic_challenge_has_a_realm_and_names_no_method(client, path, data):
+    """RFC 7617 §2: realm is required; the description is one plain sentence."""
+    response = client.post(path, data=data, headers=basic("nobody", "wrong"))
+
+    assert response.status_code == 401
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.startswith('Basic realm="idp", error="invalid_client"')
+    assert response.json["error_description"] == "Client authentication failed."
+
+
+def test_basic_credentials_are_form_decoded(oauth_actions, client):
+    """RFC 6749 §2.3.1 (Appendix B): '+' is a space, '%XX' a byte of UTF-8."""
+    _, password = oauth_actions.operator()
+    secret = "a chosen secret: 100% +é"
+    oauth_actions.oauth_client(secret=secret)
+    encoded = f"script:{quote_plus(secret)}".encode()
+
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "password", "username": "alice", "password": password},
+        headers=raw_basic(encoded),
+    )
+
+    assert response.status_code == 200, response.json
+
+
+def test_a_different_client_id_in_the_body_is_invalid_request(oauth_actions):
+    """RFC 6749 §3.2.1: client_id in the body identifies the client; one only."""
+    _, password = oauth_actions.operator()
+    _, secret = oauth_actions.oauth_client()
+
+    response = oauth_actions.http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": password,
+            "client_id": "someone-else",
+        },
+        headers=basic("script", secret),
+    )
+
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid_request"
+
+
+def test_the_same_client_id_in_the_body_is_accepted(oauth_actions):
+    _, password = oauth_actions.operator()
+    _, secret = oauth_actions.oauth_client()
+
+    response = oauth_actions.http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": password,
+            "client_id": "script",
+        },
+        headers=basic("script", secret),
+    )
+
     assert response.status_code == 200

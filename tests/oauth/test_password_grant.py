@@ -156,6 +156,26 @@ def test_repeated_parameter_is_invalid_request(oauth_actions, client):
     assert response.json["error"] == "invalid_request"
 
 
+@pytest.mark.parametrize(
+    "extra", ["&resource=https://a&resource=https://b", "&unknown=a%00b"]
+)
+def test_unrecognised_parameters_are_ignored(oauth_actions, client, extra):
+    """RFC 6749 §3.2: the server MUST ignore unrecognized request parameters
+    (RFC 8707's `resource` may even repeat)."""
+    _, password = oauth_actions.operator()
+    _, secret = oauth_actions.oauth_client()
+    body = f"grant_type=password&username=alice&password={password}{extra}"
+    response = client.post(
+        "/oauth/token",
+        data=body,
+        headers={
+            **basic("script", secret),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert response.status_code == 200, response.json
+
+
 def test_parameters_in_the_query_string_are_ignored(oauth_actions, client):
     """RFC 6749 §3.2: the token request's parameters travel in the body."""
     _, password = oauth_actions.operator()

@@ -114,3 +114,54 @@ def test_unsupported_hint_is_ignored(oauth_actions, resource_server):
     assert oauth_actions.introspect(resource_server, login["access_token"]).json == {
         "active": False
     }
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth/introspect", "/oauth/revoke"])
+def test_a_repeated_token_is_invalid_request(oauth_actions, endpoint):
+    """RFC 6749 §3.2 holds for RFC 7662 and RFC 7009 requests too: which one?"""
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    response = oauth_actions.http.post(
+        endpoint,
+        data=f"token=unknown&token={login['access_token']}",
+        headers={**basic(*caller), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth/introspect", "/oauth/revoke"])
+def test_a_json_body_is_invalid_request(oauth_actions, endpoint):
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    response = oauth_actions.http.post(
+        endpoint, json={"token": login["access_token"]}, headers=basic(*caller)
+    )
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid_request"
+
+
+def test_credentials_of_operators_are_unsupported_here(oauth_actions, admin_pat):
+    """RFC 7009 §2.2.1: no client was issued a PAT, an API account or an API key;
+    the answer says so rather than a 200 that would leave the token working."""
+    pat, pair = admin_pat
+    caller = oauth_actions.resource_server()
+    for token in (pat, pair):
+        response = oauth_actions.revoke(*caller, token)
+        assert response.status_code == 400, (response.json, response.headers)
+        assert response.json["error"] == "unsupported_token_type"
+        assert oauth_actions.introspect(caller, token).json["active"] is True
+
+
+@pytest.fixture
+def admin_pat(app, oauth_actions) -> tuple[str, str]:
+    """A personal access token and an API account pair of alice."""
+    from idp.accounts import services as accounts
+    from idp.credentials import services as credentials
+
+    oauth_actions.operator()
+    with app.app_context():
+        alice = accounts.get_operator("alice")
+        _, pat = credentials.issue_personal_access_token(None, alice, name="ci")
+        account, password = credentials.create_api_account(None, alice)
+        return pat, f"{account.username}:{password}"
