@@ -22,3 +22,41 @@ keepalive = 5
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+
+
+def when_ready(server):
+    """Refuse, before any worker starts, what only seems to work.
+
+    Several workers without Redis would each count their own rate limits (30 a
+    minute would mean 30 per worker) and see another worker's revocations only
+    when their caches expire. Without IDP_ISSUER the issuer and the endpoints in
+    the metadata come from each request's Host header, which only loopback can
+    trust.
+    """
+    app = server.app.wsgi()
+    if server.cfg.workers > 1 and not app.config["REDIS_URL"]:
+        _refuse(
+            server,
+            f"{server.cfg.workers} workers need IDP_REDIS_URL: without Redis, rate "
+            "limits and revocations are per process. Set it, or run one worker.",
+        )
+    if not app.config["ISSUER"] and not all(map(_is_loopback, server.cfg.bind)):
+        _refuse(
+            server,
+            "Serving beyond loopback needs IDP_ISSUER (https://idp.example.com): "
+            "otherwise the issuer comes from each request's Host header.",
+        )
+
+
+def _is_loopback(address: str) -> bool:
+    host = address.rsplit(":", 1)[0].strip("[]")
+    return (
+        address.startswith("unix:")
+        or host in ("localhost", "::1")
+        or (host.startswith("127."))
+    )
+
+
+def _refuse(server, message: str) -> None:
+    server.log.error(message)
+    server.halt(exit_status=1)

@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     # How long a process may reuse a verified client or token without asking
     # the database; any revocation or admin change invalidates it at once.
     "HOT_CACHE_SECONDS": 60,
+    # Bytes in a request body; larger ones get 413 before anything parses them.
+    # No request idp reads comes near it.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Number of reverse proxies whose X-Forwarded-* headers are trusted.
     "TRUSTED_PROXIES": 0,
     # argon2id cost: "default" (RFC 9106 low-memory) or "fast" (tests only).

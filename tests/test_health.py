@@ -124,3 +124,17 @@ def test_health_probes_refuse_post_with_a_json_405(client: FlaskClient) -> None:
 
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("/oauth/token", {"data": {"grant_type": "password", "x": "a" * 2_000_000}}),
+        ("/oauth/introspect", {"data": {"token": "a" * 2_000_000}}),
+    ],
+)
+def test_a_body_past_the_limit_is_413_before_parsing(client, path, kwargs):
+    response = client.post(path, **kwargs)
+
+    assert response.status_code == 413
+    assert response.is_json
