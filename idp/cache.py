@@ -6,7 +6,8 @@ that can make a remembered answer wrong (a revocation, an operator, profile or
 client change) calls :func:`invalidate`, which sets a new random epoch in Redis;
 an entry is used only under the epoch it was stored with, so the next
 introspection in every process sees the change. The epoch is random, not a
-counter, so a Redis restart cannot bring an old value back.
+counter, and a lost one is replaced by a new random one, so a Redis restart
+cannot bring an old value back.
 
 Failure mode: when Redis cannot be read, no entry is trusted and every answer
 comes from the database, so a change made meanwhile holds everywhere at once.
@@ -68,7 +69,13 @@ class HotCache:
             if self._unwritten_epoch is not None:
                 self.redis.set(self._key, self._unwritten_epoch)
                 self._unwritten_epoch = None
-            return self.redis.get(self._key) or _NO_EPOCH
+            epoch = self.redis.get(self._key)
+            if epoch is None:
+                # Lost (a restart, an eviction): a fresh random one, never a
+                # constant, under which answers remembered before would match.
+                self.redis.set(self._key, secrets.token_hex(8), nx=True)
+                epoch = self.redis.get(self._key)
+            return epoch
         except redis.RedisError as error:
             log.warning("cache epoch unreadable, using the database: %s", error)
             return None

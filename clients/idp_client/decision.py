@@ -20,6 +20,10 @@ from .introspection import Introspector
 logger = logging.getLogger("idp_client")
 
 GRANTED_LEVELS = frozenset({"own", "all"})
+#: The credential kinds a resource server serves (introspection's `credential`).
+RESOURCE_CREDENTIALS = frozenset(
+    {"oauth_access_token", "personal_access_token", "api_account", "api_key"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,12 @@ def authenticate(
     if not principal.active:
         logger.debug("inactive %s credential %s...", credential.kind, credential.prefix)
         return _invalid_token(realm, "The credential is unknown, expired or revoked.")
+    if principal.credential not in RESOURCE_CREDENTIALS:
+        # A refresh token is active at introspection too, but it is for the token
+        # endpoint only: idp counts nothing for it and revoking the access token
+        # leaves it working (RFC 6749 §1.5).
+        logger.debug("%s sent to a resource server", principal.credential)
+        return _invalid_token(realm, "This credential is not for resource servers.")
     if principal.rate_limited:
         return Decision(
             429,

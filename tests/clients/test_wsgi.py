@@ -134,6 +134,20 @@ def test_basic_credential_is_forwarded_as_user_colon_pass(
     assert fake_idp.introspected == [{"token": "apiacct_7f3a:s3cret"}]
 
 
+@pytest.mark.parametrize("kind", ["oauth_refresh_token", "a_kind_from_the_future"])
+def test_only_credentials_for_resource_servers_are_served(
+    fake_idp: FakeIdp, wsgi_client: Client, kind: str
+) -> None:
+    """A refresh token is active at introspection but is for the token endpoint:
+    idp counts nothing for it, and revoking the access token leaves it working."""
+    fake_idp.add_credential("rt-1", credential=kind)
+
+    response = wsgi_client.get("/", headers=bearer("rt-1"))
+
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
 def test_stopped_idp_gets_503_quickly(
     fake_idp_server: FakeIdpServer, wsgi_client: Client
 ) -> None:

@@ -7,7 +7,10 @@ import pytest
 import redis
 
 from idp import cache
+from idp import create_app
+from idp.extensions import db
 from tests.admin.conftest import AdminActions
+from tests.conftest import basic
 
 DOWN = {"REDIS_URL": "redis://127.0.0.1:1/0", "REDIS_TIMEOUT": 0.2}
 
@@ -58,3 +61,30 @@ def test_an_epoch_not_written_is_written_at_the_next_contact(app):
 
     assert written not in (None, before)
     assert reachable.get(hot._key) == written
+
+
+def test_a_lost_epoch_does_not_revive_what_another_process_remembers(
+    app, oauth_actions, redis_prefix
+):
+    """Redis restarted or evicted the key: no constant epoch may take its place."""
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    shared = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "PASSWORD_HASHING")
+    other = create_app({"TESTING": True, **{key: app.config[key] for key in shared}})
+    other_client = other.test_client()
+
+    def ask_the_other_process() -> dict:
+        data = {"token": login["access_token"]}
+        return other_client.post(
+            "/oauth/introspect", data=data, headers=basic(*caller)
+        ).json
+
+    assert ask_the_other_process()["active"] is True  # remembered there
+    oauth_actions.revoke("script", login["secret"], login["access_token"])
+    assert ask_the_other_process() == {"active": False}
+    with app.app_context():
+        cache.hot_cache().redis.delete(f"{redis_prefix}:epoch")
+
+    assert ask_the_other_process() == {"active": False}
+    with other.app_context():
+        db.engine.dispose()
