@@ -105,6 +105,19 @@ def require(
 ) -> None:
     """Raise :class:`Forbidden` unless :func:`may` allows it."""
     if not may(actor, action, kind, target):
-        raise Forbidden(
-            f"You may not {action} this operator's {kind.replace('_', ' ')}s."
-        )
+        refuse(action, kind)
+
+
+def require_others(actor: Operator | None, action: Action, kind: Kind) -> None:
+    """Before another operator is even looked up: only admins act on others.
+
+    So that someone who may act only on itself cannot tell from 403 and 404
+    which usernames exist.
+    """
+    if actor is not None and not is_admin(actor):
+        refuse(action, kind)
+
+
+def refuse(action: Action, kind: Kind) -> None:
+    """The one refusal for credentials, whether or not the target exists."""
+    raise Forbidden(f"You may not {action} this operator's {kind.replace('_', ' ')}s.")

@@ -192,6 +192,29 @@ def test_unknown_operator_is_404(client, owner, path):
 
 
 @pytest.mark.parametrize(
+    ("method", "kind"),
+    [
+        ("get", "personal-access-tokens"),
+        ("post", "api-accounts"),
+        ("get", "api-keys"),
+        ("delete", "api-accounts/idp_aa_x"),
+    ],
+)
+def test_a_plain_operator_cannot_tell_who_exists(
+    client, admin_actions, alice, method, kind
+):
+    """Only admins act on others, so only they learn 404 from 403."""
+    admin_actions.operator("carol")
+
+    real = client.open(f"{OPERATORS}/carol/{kind}", method=method, headers=alice)
+    unknown = client.open(f"{OPERATORS}/nobody/{kind}", method=method, headers=alice)
+
+    assert_problem(real, 403)
+    assert_problem(unknown, 403)
+    assert real.json["detail"] == unknown.json["detail"]
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"name": "ci", "scope": "all"}, "scope"),

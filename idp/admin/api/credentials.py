@@ -10,7 +10,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from idp.accounts import permissions
 from idp.accounts import services as accounts
+from idp.accounts.permissions import Action
+from idp.accounts.permissions import Kind
 from idp.admin.api.auth import authenticate
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
@@ -36,10 +39,13 @@ ME = {"username": None}
 MAX_ID = 2**31 - 1
 
 
-def _target(username: str | None):
+def _target(username: str | None, action: Action, kind: Kind):
     """The operator named in the path, or the caller for /me routes."""
     actor = authenticate()
-    return actor, (actor if username is None else accounts.get_operator(username))
+    if username is None or username == actor.username:
+        return actor, actor
+    permissions.require_others(actor, action, kind)
+    return actor, accounts.get_operator(username)
 
 
 @blp.route("/operators/<username>/personal-access-tokens")
@@ -51,7 +57,7 @@ class Tokens(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters, username):
         """List personal access tokens (never the tokens themselves)"""
-        actor, target = _target(username)
+        actor, target = _target(username, Action.LIST, Kind.PERSONAL_ACCESS_TOKEN)
         tokens = services.list_personal_access_tokens(actor, target)
         return paginated(tokens, pagination_parameters)
 
@@ -63,7 +69,7 @@ class Tokens(MethodView):
     @blp.response(201, PersonalAccessTokenCreatedSchema)
     def post(self, data, username):
         """Create a personal access token; it is in this answer only"""
-        actor, target = _target(username)
+        actor, target = _target(username, Action.CREATE, Kind.PERSONAL_ACCESS_TOKEN)
         token, secret = services.issue_personal_access_token(actor, target, **data)
         token.token = secret
         return token
@@ -81,7 +87,7 @@ class Token(MethodView):
     @blp.response(204)
     def delete(self, username, token_id):
         """Revoke a personal access token; it stops working at once"""
-        actor, target = _target(username)
+        actor, target = _target(username, Action.REVOKE, Kind.PERSONAL_ACCESS_TOKEN)
         services.revoke_personal_access_token(actor, target, token_id)
 
 
@@ -94,7 +100,7 @@ class ApiAccounts(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters, username):
         """List API accounts (never a password)"""
-        actor, target = _target(username)
+        actor, target = _target(username, Action.LIST, Kind.API_ACCOUNT)
         return paginated(
             services.list_api_accounts(actor, target), pagination_parameters
         )
@@ -104,7 +110,7 @@ class ApiAccounts(MethodView):
     @blp.response(201, ApiAccountCreatedSchema)
     def post(self, username):
         """Create an API account; its password is in this answer only"""
-        actor, target = _target(username)
+        actor, target = _target(username, Action.CREATE, Kind.API_ACCOUNT)
         account, password = services.create_api_account(actor, target)
         account.password = password
         return account
@@ -118,7 +124,7 @@ class ApiAccount(MethodView):
     @blp.response(204)
     def delete(self, username, account_username):
         """Delete an API account; it stops working at once"""
-        actor, target = _target(username)
+        actor, target = _target(username, Action.REVOKE, Kind.API_ACCOUNT)
         services.delete_api_account(actor, target, account_username)
 
 
@@ -130,7 +136,7 @@ class ApiKeys(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters, username):
         """List an API member's keys (never a private key)"""
-        actor, target = _target(username)
+        actor, target = _target(username, Action.LIST, Kind.API_KEY)
         return paginated(services.list_api_keys(actor, target), pagination_parameters)
 
     @require()
@@ -139,7 +145,7 @@ class ApiKeys(MethodView):
     @blp.response(201, ApiKeyCreatedSchema)
     def post(self, data, username):
         """Create a key pair; the private key is in this answer only"""
-        actor, target = _target(username)
+        actor, target = _target(username, Action.CREATE, Kind.API_KEY)
         key, private_key = services.create_api_key(actor, target, **data)
         key.private_key = private_key
         return key
@@ -152,5 +158,5 @@ class ApiKey(MethodView):
     @blp.response(204)
     def delete(self, username, public_key):
         """Revoke an API key; it stops working at once"""
-        actor, target = _target(username)
+        actor, target = _target(username, Action.REVOKE, Kind.API_KEY)
         services.revoke_api_key(actor, target, public_key)
