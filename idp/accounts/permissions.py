@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from idp.accounts.models import ACTIONS
+from idp.accounts.models import Level
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
+from idp.accounts.models import Profile
 from idp.errors import DomainError
 
 
@@ -57,8 +60,11 @@ def may(actor: Operator | None, action: Action, kind: Kind, target: Operator) ->
     if target.is_owner:
         # Only the owner creates or revokes the owner's credentials.
         return False
-    # A personal access token is personal: nobody makes one for someone else.
-    return not (action == Action.CREATE and kind == Kind.PERSONAL_ACCESS_TOKEN)
+    if action == Action.CREATE:
+        # A personal access token is personal: nobody makes one for someone
+        # else; and a credential of someone stronger would lend its rights.
+        return kind != Kind.PERSONAL_ACCESS_TOKEN and holds(actor, target.profile)
+    return True
 
 
 def may_change(actor: Operator | None, *, owner_affected: bool) -> bool:
@@ -79,25 +85,74 @@ def require_change(actor: Operator | None, *, owner_affected: bool) -> None:
 
 #: The rights that administer idp itself.
 ADMIN_RIGHTS = ("manage_users", "manage_clients")
+_REACH = {Level.NONE: 0, Level.OWN: 1, Level.ALL: 2}
 
 
-def may_grant(actor: Operator | None, rights: dict[str, bool]) -> bool:
-    """Whether ``actor`` may give these rights, to a profile or by a profile.
+def _level(profile: Profile | None, module: str, action: str) -> str:
+    row = profile and next((m for m in profile.modules if m.module == module), None)
+    return getattr(row, action) if row else Level.NONE
 
-    Nobody gives a right it lacks: otherwise manage_users would be a way to
-    manage_clients, by a profile given to oneself.
+
+def may_grant(
+    actor: Operator | None,
+    rights: dict[str, bool],
+    levels: dict[str, dict[str, str]],
+    current: Profile | None = None,
+) -> bool:
+    """Whether ``actor`` may set these rights and module levels on a profile.
+
+    Nobody gives a right it lacks, nor a level beyond its own (what ``current``
+    already has may stay): otherwise manage_users would be a way to every other
+    right, by a profile given to oneself.
     """
     if actor is None or actor.is_owner:
         return True
+    mine = actor.profile
+    if any(
+        rights.get(right)
+        and not getattr(mine, right)
+        and not getattr(current, right, False)
+        for right in ADMIN_RIGHTS
+    ):
+        return False
     return all(
-        getattr(actor.profile, right) for right in ADMIN_RIGHTS if rights.get(right)
+        _REACH[level] <= _REACH[_level(mine, module, action)]
+        or _REACH[level] <= _REACH[_level(current, module, action)]
+        for module, wanted in levels.items()
+        for action, level in wanted.items()
+        if level in _REACH
     )
 
 
-def require_grant(actor: Operator | None, rights: dict[str, bool]) -> None:
+def holds(actor: Operator | None, profile: Profile) -> bool:
+    """Whether ``actor`` holds every right and level of ``profile``.
+
+    Needed to give the profile to an operator, or to create a credential of an
+    operator who holds it: either would pass those rights on.
+    """
+    levels = {
+        row.module: {action: getattr(row, action) for action in ACTIONS}
+        for row in profile.modules
+    }
+    rights = {right: getattr(profile, right) for right in ADMIN_RIGHTS}
+    return may_grant(actor, rights, levels)
+
+
+def require_grant(
+    actor: Operator | None,
+    rights: dict[str, bool],
+    levels: dict[str, dict[str, str]],
+    current: Profile | None = None,
+) -> None:
     """Raise :class:`Forbidden` unless :func:`may_grant` allows it."""
-    if not may_grant(actor, rights):
-        raise Forbidden("You may not give a right you do not hold.")
+    if not may_grant(actor, rights, levels, current):
+        raise Forbidden("You may not give a right or level you do not hold.")
+
+
+def require_holds(actor: Operator | None, profile: Profile) -> None:
+    """Raise :class:`Forbidden` unless :func:`holds` allows it."""
+    if not holds(actor, profile):
+        raise Forbidden("You may not give a right or level you do not hold.")
 
 
 def require(

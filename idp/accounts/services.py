@@ -60,8 +60,11 @@ def create_profile(
     actor: Operator | None = None,
 ) -> Profile:
     """A new profile; every declared module starts at `none` unless given."""
+    _check_levels(modules or {}, declared_modules)
     permissions.require_grant(
-        actor, {"manage_users": manage_users, "manage_clients": manage_clients}
+        actor,
+        {"manage_users": manage_users, "manage_clients": manage_clients},
+        modules or {},
     )
     name = names.check(name, what="A profile name", field="name", max_length=80)
     if db.session.scalar(select(Profile.id).filter_by(name=name)) is not None:
@@ -72,14 +75,10 @@ def create_profile(
         manage_users=manage_users,
         manage_clients=manage_clients,
     )
-    _set_levels(profile, modules or {}, declared_modules)
+    _set_levels(profile, modules or {})
     db.session.add(profile)
     db.session.commit()
     return profile
-
-
-def _rights(profile: Profile) -> dict[str, bool]:
-    return {right: getattr(profile, right) for right in permissions.ADMIN_RIGHTS}
 
 
 def update_profile(
@@ -95,37 +94,45 @@ def update_profile(
         select(Operator.profile_id).filter_by(is_owner=True)
     )
     permissions.require_change(actor, owner_affected=owner_profile == profile.id)
-    permissions.require_grant(actor, {k: v for k, v in rights.items() if v})
+    unknown = set(rights) - {"api_access", "manage_users", "manage_clients"}
+    if unknown:
+        raise InvalidInput(f"Unknown right {sorted(unknown)[0]!r}.")
+    _check_levels(modules or {}, declared_modules)
+    permissions.require_grant(actor, rights, modules or {}, current=profile)
     for right, value in rights.items():
-        if right not in ("api_access", "manage_users", "manage_clients"):
-            raise InvalidInput(f"Unknown right {right!r}.")
         if value is not None:
             setattr(profile, right, value)
-    _set_levels(profile, modules or {}, declared_modules)
+    _set_levels(profile, modules or {})
     db.session.commit()
     cache.invalidate()
     return profile
 
 
-def _set_levels(
-    profile: Profile, modules: dict[str, dict[str, str]], declared_modules: list[str]
+def _check_levels(
+    modules: dict[str, dict[str, str]], declared_modules: list[str]
 ) -> None:
-    """Apply module levels, refusing an undeclared module or an unknown level."""
+    """Refuse an undeclared module or an unknown action or level."""
     for module, levels in modules.items():
         if module not in declared_modules:
             declared = ", ".join(declared_modules) or "none"
             raise InvalidInput(
                 f"Unknown module {module!r}; declared: {declared}.", field="modules"
             )
-        row = next((m for m in profile.modules if m.module == module), None)
-        if row is None:
-            row = ModulePermission(module=module, **dict.fromkeys(ACTIONS, "none"))
-            profile.modules.append(row)
         for action, level in levels.items():
             if action not in ACTIONS or level not in set(Level):
                 raise InvalidInput(
                     f"Invalid level {level!r} for {action!r}.", field="modules"
                 )
+
+
+def _set_levels(profile: Profile, modules: dict[str, dict[str, str]]) -> None:
+    """Apply module levels already checked by :func:`_check_levels`."""
+    for module, levels in modules.items():
+        row = next((m for m in profile.modules if m.module == module), None)
+        if row is None:
+            row = ModulePermission(module=module, **dict.fromkeys(ACTIONS, "none"))
+            profile.modules.append(row)
+        for action, level in levels.items():
             setattr(row, action, level)
 
 
@@ -143,7 +150,7 @@ def create_operator(
 
     API members have no password: they authenticate only with API keys.
     """
-    permissions.require_grant(actor, _rights(profile))
+    permissions.require_holds(actor, profile)
     username = names.check(
         username, what="A username", field="username", max_length=150
     )
@@ -188,7 +195,7 @@ def update_operator(
     """Change an operator; takes effect at the next introspection."""
     permissions.require_change(actor, owner_affected=operator.is_owner)
     if profile is not None:
-        permissions.require_grant(actor, _rights(profile))
+        permissions.require_holds(actor, profile)
     if is_active is not None:
         operator.is_active = is_active
     if profile is not None:

@@ -78,13 +78,13 @@ def test_profiles_are_listed_shown_and_paginated(client, admin_actions, users_ad
 
 
 @pytest.mark.config(MODULES=["tickets"])
-def test_update_profile_changes_rights_and_levels(client, users_admin):
-    client.post(PROFILES, json={"name": "support"}, headers=users_admin)
+def test_update_profile_changes_rights_and_levels(client, owner):
+    client.post(PROFILES, json={"name": "support"}, headers=owner)
 
     response = client.patch(
         f"{PROFILES}/support",
         json={"manage_users": True, "modules": {"tickets": {"delete": "all"}}},
-        headers=users_admin,
+        headers=owner,
     )
 
     assert response.status_code == 200
@@ -451,6 +451,50 @@ def test_nobody_gives_a_right_it_lacks(client, owner, users_admin):
         client.get(f"{PROFILES}/plain", headers=owner).json["manage_clients"] is False
     )
     assert client.get(CLIENTS, headers=users_admin).status_code == 403
+
+
+@pytest.mark.config(MODULES=["tickets"])
+def test_nobody_gives_a_level_beyond_its_own(client, admin_actions, owner):
+    """The same for module levels: they are what resource APIs let one do."""
+    client.post(PROFILES, json={"name": "admins", "manage_users": True}, headers=owner)
+    client.patch(
+        f"{PROFILES}/admins",
+        json={"modules": {"tickets": {"inquire": "own"}}},
+        headers=owner,
+    )
+    admin_actions.operator("ua")
+    client.patch(f"{OPERATORS}/ua", json={"profile": "admins"}, headers=owner)
+    ua = bearer(admin_actions.pat("ua")[1])
+    client.post(PROFILES, json={"name": "support"}, headers=ua)
+
+    own = {"modules": {"tickets": {"inquire": "own"}}}
+    beyond = {"modules": {"tickets": {"inquire": "all"}}}
+    assert client.patch(f"{PROFILES}/support", json=own, headers=ua).status_code == 200
+    assert_problem(client.patch(f"{PROFILES}/support", json=beyond, headers=ua), 403)
+    assert_problem(client.patch(f"{PROFILES}/admins", json=beyond, headers=ua), 403)
+    assert_problem(client.post(PROFILES, json={"name": "x", **beyond}, headers=ua), 403)
+    # What a profile already has may stay when someone weaker edits the rest.
+    client.patch(f"{PROFILES}/support", json=beyond, headers=owner)
+    again = client.patch(
+        f"{PROFILES}/support",
+        json={"modules": {"tickets": {"inquire": "all", "add": "own"}}},
+        headers=ua,
+    )
+    assert_problem(again, 403)  # add: own is beyond ua's none
+    kept = client.patch(
+        f"{PROFILES}/support",
+        json={"api_access": True, "modules": {"tickets": {"inquire": "all"}}},
+        headers=ua,
+    )
+    assert kept.status_code == 200, kept.json
+    # Nor a profile with more, nor a credential of someone holding more.
+    admin_actions.operator("carol")
+    assert_problem(
+        client.patch(f"{OPERATORS}/carol", json={"profile": "support"}, headers=ua),
+        403,
+    )
+    client.patch(f"{OPERATORS}/carol", json={"profile": "support"}, headers=owner)
+    assert_problem(client.post(f"{OPERATORS}/carol/api-accounts", headers=ua), 403)
 
 
 def test_an_admin_gives_the_rights_it_holds(client, owner, users_admin):
