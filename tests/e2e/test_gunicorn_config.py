@@ -10,23 +10,15 @@ from .processes import REPO
 from .processes import clean_environment
 
 
-def test_several_workers_without_redis_refuse_to_start(tmp_path):
-    """Per-process rate limits would multiply by the workers; revocations lag."""
+def start_gunicorn(tmp_path, *options: str) -> subprocess.CompletedProcess:
+    """gunicorn as production runs it, on SQLite and without Redis."""
     env = clean_environment(
         IDP_DATABASE_URL=f"sqlite:///{tmp_path / 'idp.sqlite3'}",
         IDP_SECRET_KEY=secrets.token_urlsafe(32),
     )
-    command = [
-        str(BIN / "gunicorn"),
-        "-c",
-        "config/gunicorn.conf.py",
-        "--bind",
-        "127.0.0.1:0",
-        "wsgi:app",
-    ]
-
-    several = subprocess.run(
-        [*command, "--workers", "2"],
+    command = [str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py", *options]
+    return subprocess.run(
+        [*command, "wsgi:app"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -34,31 +26,19 @@ def test_several_workers_without_redis_refuse_to_start(tmp_path):
         timeout=60,
     )
 
-    assert several.returncode == 1, several.stderr
-    assert "need IDP_REDIS_URL" in several.stderr
-    assert "Booting worker" not in several.stderr
+
+def test_several_workers_without_redis_refuse_to_start(tmp_path):
+    """Per-process rate limits would multiply by the workers; revocations lag."""
+    result = start_gunicorn(tmp_path, "--workers", "2", "--bind", "127.0.0.1:0")
+
+    assert result.returncode == 1, result.stderr
+    assert "need IDP_REDIS_URL" in result.stderr
+    assert "Booting worker" not in result.stderr
 
 
 def test_serving_beyond_loopback_needs_an_issuer(tmp_path):
     """RFC 8414 §2: the issuer is the server's own; a Host header can be anyone's."""
-    env = clean_environment(
-        IDP_DATABASE_URL=f"sqlite:///{tmp_path / 'idp.sqlite3'}",
-        IDP_SECRET_KEY=secrets.token_urlsafe(32),
-    )
-    command = [
-        str(BIN / "gunicorn"),
-        "-c",
-        "config/gunicorn.conf.py",
-        "--workers",
-        "1",
-        "--bind",
-        "0.0.0.0:0",
-        "wsgi:app",
-    ]
-
-    result = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60
-    )
+    result = start_gunicorn(tmp_path, "--workers", "1", "--bind", "0.0.0.0:0")
 
     assert result.returncode == 1, result.stderr
     assert "needs IDP_ISSUER" in result.stderr
