@@ -30,6 +30,7 @@ from idp.config import ConfigError
 from idp.errors import DomainError
 from idp.oauth import services as oauth
 from idp.oauth.models import OAuthClient
+from idp.schemas import utc_text
 from idp.security import SecretKind
 from idp.security import generate_secret
 
@@ -132,7 +133,7 @@ def operator_dict(operator: Operator) -> dict:
         "active": operator.is_active,
         "profile": operator.profile.name,
         "rate_limit": operator.rate_limit or current_app.config["RATE_LIMIT"],
-        "created_at": operator.created_at.isoformat() + "Z",
+        "created_at": utc_text(operator.created_at),
     }
 
 
@@ -202,10 +203,8 @@ def client_dict(client: OAuthClient) -> dict:
         "password_grant": client.password_grant,
         "refresh_tokens": client.refresh_tokens,
         "introspect": client.may_introspect,
-        "created_at": client.created_at.isoformat() + "Z",
-        "last_used_at": client.last_used_at.isoformat() + "Z"
-        if client.last_used_at
-        else None,
+        "created_at": utc_text(client.created_at),
+        "last_used_at": utc_text(client.last_used_at),
     }
 
 

@@ -11,12 +11,15 @@ from marshmallow import pre_load
 
 
 class UtcDateTime(fields.DateTime):
-    """idp stores naive UTC; every answer says so (2026-11-25T21:00:00+00:00)."""
+    """idp stores naive UTC; every answer says so, as the CLI does: ...T21:00:00Z."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
+        return utc_text(value)
+
+
+def utc_text(moment: dt.datetime | None) -> str | None:
+    """RFC 3339 text of a naive UTC datetime, or None."""
+    return None if moment is None else moment.replace(tzinfo=None).isoformat() + "Z"
 
 
 class InputSchema(Schema):

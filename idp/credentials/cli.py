@@ -15,14 +15,11 @@ from idp.credentials import services
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
+from idp.schemas import utc_text
 
 pat_group = click.Group("pat", help="Personal access tokens.")
 api_account_group = click.Group("api-account", help="API accounts (HTTP Basic pairs).")
 api_key_group = click.Group("api-key", help="API keys of API members.")
-
-
-def _time(moment) -> str | None:
-    return moment.isoformat() + "Z" if moment else None
 
 
 def pat_dict(token: PersonalAccessToken) -> dict:
@@ -30,17 +27,17 @@ def pat_dict(token: PersonalAccessToken) -> dict:
         "id": token.id,
         "name": token.name,
         "hint": token.hint,
-        "created_at": _time(token.created_at),
-        "expires_at": _time(token.expires_at),
-        "last_used_at": _time(token.last_used_at),
+        "created_at": utc_text(token.created_at),
+        "expires_at": utc_text(token.expires_at),
+        "last_used_at": utc_text(token.last_used_at),
     }
 
 
 def api_account_dict(account: ApiAccount) -> dict:
     return {
         "username": account.username,
-        "created_at": _time(account.created_at),
-        "last_used_at": _time(account.last_used_at),
+        "created_at": utc_text(account.created_at),
+        "last_used_at": utc_text(account.last_used_at),
     }
 
 
@@ -48,8 +45,8 @@ def api_key_dict(key: ApiKey) -> dict:
     return {
         "public_key": key.public_key,
         "description": key.description,
-        "created_at": _time(key.created_at),
-        "last_used_at": _time(key.last_used_at),
+        "created_at": utc_text(key.created_at),
+        "last_used_at": utc_text(key.last_used_at),
     }
 
 

@@ -8,6 +8,7 @@ from flask import request
 
 from idp.accounts import services as accounts
 from idp.credentials import services
+from idp.credentials.schemas import ApiAccountCreatedSchema
 
 bp = Blueprint("credentials", __name__)
 
@@ -33,10 +34,6 @@ def register():
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Basic realm="idp", charset="UTF-8"'
         return response
-    account, password = services.create_api_account(operator, operator)
-    body = {
-        "username": account.username,
-        "password": password,
-        "created_at": account.created_at.isoformat() + "Z",
-    }
-    return jsonify(body), 201, NO_STORE
+    account, account.password = services.create_api_account(operator, operator)
+    body = ApiAccountCreatedSchema(only=("username", "password", "created_at"))
+    return jsonify(body.dump(account)), 201, NO_STORE
