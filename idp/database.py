@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from sqlalchemy import Select
 from sqlalchemy import event
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -24,6 +26,27 @@ def find(model, **criteria):
     if any(isinstance(value, str) and "\x00" in value for value in criteria.values()):
         return None
     return db.session.scalar(select(model).filter_by(**criteria))
+
+
+class Listing:
+    """The rows of a SELECT, fetched whole or one page at a time.
+
+    Services return one; the CLI iterates over every row, the API asks the
+    database for the count and for one page (LIMIT/OFFSET), never for all.
+    """
+
+    def __init__(self, statement: Select) -> None:
+        self.statement = statement
+
+    def __iter__(self):
+        return iter(db.session.scalars(self.statement).all())
+
+    def count(self) -> int:
+        counting = select(func.count()).select_from(self.statement.subquery())
+        return db.session.scalar(counting)
+
+    def page(self, offset: int, size: int) -> list:
+        return list(db.session.scalars(self.statement.offset(offset).limit(size)))
 
 
 def init_app(app: Flask) -> None:

@@ -14,6 +14,7 @@ from idp.accounts.models import ModulePermission
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
+from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
 from idp.errors import InvalidInput
@@ -41,12 +42,12 @@ def get_operator(username: str) -> Operator:
     return operator
 
 
-def list_profiles() -> list[Profile]:
-    return list(db.session.scalars(select(Profile).order_by(Profile.name)))
+def list_profiles() -> Listing:
+    return Listing(select(Profile).order_by(Profile.name))
 
 
-def list_operators() -> list[Operator]:
-    return list(db.session.scalars(select(Operator).order_by(Operator.username)))
+def list_operators() -> Listing:
+    return Listing(select(Operator).order_by(Operator.username))
 
 
 def create_profile(

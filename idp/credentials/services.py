@@ -23,6 +23,7 @@ from idp.credentials.active import CredentialKind
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
+from idp.database import Listing
 from idp.database import find
 from idp.errors import InvalidInput
 from idp.errors import NotFound
@@ -76,17 +77,13 @@ def issue_personal_access_token(
     return token, secret
 
 
-def list_personal_access_tokens(
-    actor: Operator | None, operator: Operator
-) -> list[PersonalAccessToken]:
+def list_personal_access_tokens(actor: Operator | None, operator: Operator) -> Listing:
     """The operator's tokens that were not revoked, newest first."""
     require(actor, Action.LIST, Kind.PERSONAL_ACCESS_TOKEN, operator)
-    return list(
-        db.session.scalars(
-            select(PersonalAccessToken)
-            .filter_by(operator_id=operator.id, revoked_at=None)
-            .order_by(PersonalAccessToken.id.desc())
-        )
+    return Listing(
+        select(PersonalAccessToken)
+        .filter_by(operator_id=operator.id, revoked_at=None)
+        .order_by(PersonalAccessToken.id.desc())
     )
 
 
@@ -132,14 +129,12 @@ def create_api_account(
     return account, password
 
 
-def list_api_accounts(actor: Operator | None, operator: Operator) -> list[ApiAccount]:
+def list_api_accounts(actor: Operator | None, operator: Operator) -> Listing:
     require(actor, Action.LIST, Kind.API_ACCOUNT, operator)
-    return list(
-        db.session.scalars(
-            select(ApiAccount)
-            .filter_by(operator_id=operator.id)
-            .order_by(ApiAccount.id.desc())
-        )
+    return Listing(
+        select(ApiAccount)
+        .filter_by(operator_id=operator.id)
+        .order_by(ApiAccount.id.desc())
     )
 
 
@@ -184,14 +179,12 @@ def create_api_key(
     return key, private_key
 
 
-def list_api_keys(actor: Operator | None, member: Operator) -> list[ApiKey]:
+def list_api_keys(actor: Operator | None, member: Operator) -> Listing:
     require(actor, Action.LIST, Kind.API_KEY, member)
-    return list(
-        db.session.scalars(
-            select(ApiKey)
-            .filter_by(operator_id=member.id, revoked_at=None)
-            .order_by(ApiKey.id.desc())
-        )
+    return Listing(
+        select(ApiKey)
+        .filter_by(operator_id=member.id, revoked_at=None)
+        .order_by(ApiKey.id.desc())
     )
 
 

@@ -18,6 +18,7 @@ from idp import names
 from idp.accounts.models import Operator
 from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
+from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
 from idp.errors import InvalidInput
@@ -80,8 +81,8 @@ def get_client(client_id: str) -> OAuthClient:
     return client
 
 
-def list_clients() -> list[OAuthClient]:
-    return list(db.session.scalars(select(OAuthClient).order_by(OAuthClient.client_id)))
+def list_clients() -> Listing:
+    return Listing(select(OAuthClient).order_by(OAuthClient.client_id))
 
 
 def register_client(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from idp.database import Listing
 
 
-def paginated(items: Sequence, pagination_parameters) -> list:
-    """The requested page of ``items``; the header tells the total."""
-    pagination_parameters.item_count = len(items)
-    start = pagination_parameters.first_item
-    return list(items[start : start + pagination_parameters.page_size])
+def paginated(listing: Listing, pagination_parameters) -> list:
+    """The requested page of ``listing``; the header tells the total."""
+    pagination_parameters.item_count = listing.count()
+    return listing.page(
+        pagination_parameters.first_item, pagination_parameters.page_size
+    )
