@@ -5,8 +5,10 @@ read below. App processes are stateless: scale out by adding workers or hosts,
 with PostgreSQL and Redis shared by all of them.
 """
 
+import ipaddress
 import multiprocessing
 import os
+import socket
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
 # Introspection is short and mostly waits on Redis and the database.
@@ -40,7 +42,7 @@ def when_ready(server):
             f"{server.cfg.workers} workers need IDP_REDIS_URL: without Redis, rate "
             "limits and revocations are per process. Set it, or run one worker.",
         )
-    if not app.config["ISSUER"] and not all(map(_is_loopback, server.cfg.bind)):
+    if not app.config["ISSUER"] and not all(map(_is_loopback, server.LISTENERS)):
         _refuse(
             server,
             "Serving beyond loopback needs IDP_ISSUER (https://idp.example.com): "
@@ -48,13 +50,11 @@ def when_ready(server):
         )
 
 
-def _is_loopback(address: str) -> bool:
-    host = address.rsplit(":", 1)[0].strip("[]")
-    return (
-        address.startswith("unix:")
-        or host in ("localhost", "::1")
-        or (host.startswith("127."))
-    )
+def _is_loopback(listener) -> bool:
+    """The socket gunicorn listens on, however it came (bind, fd://, systemd)."""
+    if listener.sock.family == socket.AF_UNIX:
+        return True
+    return ipaddress.ip_address(listener.sock.getsockname()[0]).is_loopback
 
 
 def _refuse(server, message: str) -> None:

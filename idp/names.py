@@ -12,11 +12,12 @@ import re
 
 from idp.errors import InvalidInput
 
-PATTERN = r"^[A-Za-z0-9._@+~-]+$"
+# Not "." or "..": clients and browsers resolve those path segments away.
+PATTERN = r"^(?!\.\.?$)[A-Za-z0-9._@+~-]+$"
 ALLOWED = "letters, digits and . _ @ + ~ -"
 #: Without '+': a client ID is form-encoded inside Basic (RFC 6749 §2.3.1), where
 #: a '+' sent as it is would arrive as a space.
-CLIENT_ID_PATTERN = r"^[A-Za-z0-9._@~-]+$"
+CLIENT_ID_PATTERN = r"^(?!\.\.?$)[A-Za-z0-9._@~-]+$"
 CLIENT_ID_ALLOWED = "letters, digits and . _ @ ~ -"
 
 

@@ -486,6 +486,11 @@ BAD_INPUT = [
     pytest.param(["client", "create", "bad id"], None, id="client-id-with-space"),
     # Each name is a path segment of the API: "/" could never be addressed.
     pytest.param(["client", "create", "a/b"], None, id="client-id-with-slash"),
+    pytest.param(["client", "create", ".."], None, id="client-id-dot-dot"),
+    pytest.param(["profile", "create", "."], None, id="profile-name-dot"),
+    # Basic form-encodes a secret (RFC 6749 §2.3.1); curl -u does not.
+    pytest.param(["client", "create", "new", "--secret-stdin"], "a+b\n", id="plus"),
+    pytest.param(["client", "create", "new", "--secret-stdin"], "100%\n", id="pct"),
     pytest.param(["profile", "create", "a/b"], None, id="profile-name-with-slash"),
     pytest.param(
         ["operator", "create", "a:b", "--profile", "staff"], None, id="username-colon"

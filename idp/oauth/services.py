@@ -109,6 +109,14 @@ def register_client(
     )
     if secret is not None and not secret.strip():
         raise InvalidInput("The client secret is empty.", field="client_secret")
+    if secret is not None and ("+" in secret or "%" in secret):
+        # RFC 6749 §2.3.1 form-encodes the secret inside Basic, but curl -u,
+        # requests and Authlib's client send it as it is: without these two,
+        # both readings agree.
+        raise InvalidInput(
+            "A client secret cannot hold '+' or '%'; omit it to have one generated.",
+            field="client_secret",
+        )
     _check_ttl(access_token_ttl, refresh_token_ttl)
     if db.session.scalar(select(OAuthClient.id).filter_by(client_id=client_id)):
         raise Conflict(f"A client {client_id!r} already exists.")

@@ -351,6 +351,7 @@ def test_duplicate_username_is_409(client, admin_actions, users_admin):
         ({"username": "", "profile": "staff"}, "username"),
         ({"username": "a/b", "profile": "staff"}, "username"),
         ({"username": "a:b", "profile": "staff"}, "username"),
+        ({"username": "..", "profile": "staff"}, "username"),
         ({"username": "x", "profile": "staff", "kind": "robot"}, "kind"),
         ({"username": "x", "profile": "staff", "password": 1234}, "password"),
         ({"username": "x", "profile": "staff", "rate_limit": 30}, "rate_limit"),

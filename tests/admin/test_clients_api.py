@@ -236,6 +236,8 @@ def test_duplicate_client_id_is_409(client, oauth_actions, clients_admin):
         ({"client_id": "has:colon"}, "client_id"),
         ({"client_id": "a/b"}, "client_id"),
         ({"client_id": "a?b#c"}, "client_id"),
+        ({"client_id": ".."}, "client_id"),
+        ({"client_id": "x", "client_secret": "a+b"}, "client_secret"),
         ({"client_id": "x", "access_token_ttl": "soon"}, "access_token_ttl"),
         ({"client_id": "x", "access_token_ttl": 0}, "access_token_ttl"),
         ({"client_id": "x", "refresh_token_ttl": MAX_TTL + 1}, "refresh_token_ttl"),
