@@ -36,6 +36,8 @@ def check(
         raise InvalidInput(f"{what} is empty.", field=field)
     if len(value) > max_length:
         raise InvalidInput(f"{what} has at most {max_length} characters.", field=field)
+    if value in (".", ".."):
+        raise InvalidInput(f"{what} cannot be '.' or '..'.", field=field)
     if not re.fullmatch(pattern, value):
         raise InvalidInput(f"{what} is made of {allowed} only.", field=field)
     return value

@@ -82,7 +82,7 @@ def authenticate(
             "try again later.",
         )
     except IdpMisconfigured as exc:
-        logger.error("refusing with 500, idp refused this resource server: %s", exc)
+        logger.error("refusing with 500: %s", exc)
         return Decision(
             500,
             error="server_error",

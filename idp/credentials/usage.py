@@ -17,6 +17,7 @@ from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
 from idp.extensions import db
+from idp.oauth.models import OAuthClient
 from idp.oauth.models import OAuthToken
 from idp.timeutil import utcnow
 
@@ -33,13 +34,20 @@ _MODELS = {
 
 def record_use(credential: ActiveCredential) -> None:
     """Note that ``credential`` was used now, at most once per ``PERIOD``."""
-    name = f"used:{credential.kind}:{credential.credential_id}"
-    if not hot_cache().mark_once(name, PERIOD):
+    _record(_MODELS[credential.kind], credential.credential_id, str(credential.kind))
+
+
+def record_client_use(client_id: int) -> None:
+    """Note that a client authenticated now (a resource server introspecting)."""
+    _record(OAuthClient, client_id, "client")
+
+
+def _record(model, row_id: int, kind: str) -> None:
+    if not hot_cache().mark_once(f"used:{kind}:{row_id}", PERIOD):
         return
-    model = _MODELS[credential.kind]
     db.session.execute(
         update(model)
-        .where(model.id == credential.credential_id)
+        .where(model.id == row_id)
         .values(last_used_at=utcnow())
         .execution_options(synchronize_session=False)
     )

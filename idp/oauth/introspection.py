@@ -12,6 +12,7 @@ from flask import current_app
 from idp.credentials import services as credentials
 from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
+from idp.credentials.usage import record_client_use
 from idp.credentials.usage import record_use
 from idp.oauth import services
 from idp.oauth.metadata import issuer
@@ -67,6 +68,7 @@ def authenticate_caller(request, methods: list[str]) -> services.AuthenticatedCl
         client = verify_client(request, method)
         if client is not None:
             request.client = client
+            record_client_use(client.id)
             return client
     raise InvalidClientError(
         status_code=401, description="Client authentication failed."

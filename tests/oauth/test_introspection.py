@@ -375,3 +375,15 @@ def test_introspection_basic_header_of_caller_only(
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_request"
+
+
+def test_an_introspecting_client_records_its_last_use(app, oauth_actions):
+    """A resource server never asks for tokens; introspecting is its use."""
+    caller = oauth_actions.resource_server()
+    with app.app_context():
+        assert oauth.get_client(caller[0]).last_used_at is None
+
+    oauth_actions.introspect(caller, "idp_at_unknown")
+
+    with app.app_context():
+        assert oauth.get_client(caller[0]).last_used_at is not None
