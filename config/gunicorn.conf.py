@@ -18,7 +18,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 preload_app = True
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
+# Resource servers keep pooled connections to idp: closing idle ones sooner
+# races their reuse (a reset the caller sees as idp being down).
+keepalive = 75
 # Access logs carry paths and statuses, never bodies: tokens travel in bodies
 # and headers, and neither is logged.
 accesslog = "-"

@@ -160,7 +160,7 @@ def update_client(
         if value is not None:
             setattr(client, field, value)
     db.session.commit()
-    cache.invalidate()
+    cache.invalidate(clients=True)
     return client
 
 
@@ -169,7 +169,7 @@ def rotate_client_secret(client: OAuthClient) -> str:
     secret = generate_secret(SecretKind.CLIENT_SECRET)
     client.secret_hash = hash_password(secret)
     db.session.commit()
-    cache.invalidate()
+    cache.invalidate(clients=True)
     return secret
 
 
@@ -180,7 +180,7 @@ def delete_client(client: OAuthClient) -> None:
     )
     db.session.delete(client)
     db.session.commit()
-    cache.invalidate()
+    cache.invalidate(clients=True)
 
 
 def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | None:
@@ -192,7 +192,7 @@ def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | No
     deletion is seen at once. Unknown clients cost the same as wrong secrets.
     """
     key = ("client", keyed_digest(f"{client_id}\0{secret}"))
-    remembered = cache.recall(key)
+    remembered = cache.recall(key, cache.CLIENTS)
     if remembered is not None:
         return remembered
     client = find(OAuthClient, client_id=client_id)
@@ -205,7 +205,7 @@ def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | No
     authenticated = AuthenticatedClient(
         id=client.id, client_id=client.client_id, may_introspect=client.may_introspect
     )
-    cache.remember(key, authenticated)
+    cache.remember(key, authenticated, cache.CLIENTS)
     return authenticated
 
 

@@ -9,6 +9,7 @@ import redis
 from idp import cache
 from idp import create_app
 from idp.extensions import db
+from idp.oauth import services as oauth_services
 from tests.admin.conftest import AdminActions
 from tests.conftest import basic
 
@@ -46,10 +47,11 @@ def test_admin_change_without_redis_is_done(oauth_actions, client):
 
 def test_an_epoch_not_written_is_written_at_the_next_contact(app):
     """Other processes must not trust old entries once Redis answers again."""
+    key = f"{app.config['REDIS_KEY_PREFIX']}:{cache.ALL}"
     with app.test_request_context():
         hot = cache.hot_cache()
         reachable = hot.redis
-        before = reachable.get(hot._key)
+        before = hot.epoch()[cache.ALL]
         hot.redis = redis.Redis.from_url(
             "redis://127.0.0.1:1/0", socket_connect_timeout=0.2
         )
@@ -57,10 +59,40 @@ def test_an_epoch_not_written_is_written_at_the_next_contact(app):
         assert hot.epoch() is None  # unreadable: trust nothing
         hot.redis = reachable
 
-        written = hot.epoch()
+        written = hot.epoch()[cache.ALL]
 
     assert written not in (None, before)
-    assert reachable.get(hot._key) == written
+    assert reachable.get(key) == written
+
+
+def test_a_token_change_keeps_verified_client_secrets(oauth_actions, monkeypatch):
+    """Re-verifying a secret is an argon2 hash in every thread of every process:
+    a revocation must not cost that; a change of the client must."""
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    verified = []
+    original = oauth_services.verify_password
+    monkeypatch.setattr(
+        oauth_services,
+        "verify_password",
+        lambda *args: verified.append(1) or original(*args),
+    )
+    oauth_actions.introspect(caller, login["access_token"])
+    assert len(verified) == 1
+
+    oauth_actions.revoke("script", login["secret"], login["access_token"])
+    verified.clear()
+    assert oauth_actions.introspect(caller, login["access_token"]).json == {
+        "active": False
+    }
+    assert verified == []
+
+    with oauth_actions.app.app_context():
+        oauth_services.update_client(
+            oauth_services.get_client(caller[0]), may_introspect=False
+        )
+    refused = oauth_actions.introspect(caller, login["access_token"])
+    assert refused.status_code == 403
 
 
 def test_a_lost_epoch_does_not_revive_what_another_process_remembers(
@@ -88,3 +120,21 @@ def test_a_lost_epoch_does_not_revive_what_another_process_remembers(
     assert ask_the_other_process() == {"active": False}
     with other.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.config(REDIS_URL=None)
+def test_without_redis_a_change_by_the_idp_command_is_seen_at_once(app, oauth_actions):
+    """The embedded default: one server process, and the `idp` command beside it."""
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    assert oauth_actions.introspect(caller, login["access_token"]).json["active"]
+    shared = ("DATABASE_URL", "PASSWORD_HASHING")
+    command = create_app({"TESTING": True, **{key: app.config[key] for key in shared}})
+
+    with command.app_context():  # what `idp client delete` does, in its process
+        oauth_services.delete_client(oauth_services.get_client("script"))
+        db.engine.dispose()
+
+    assert oauth_actions.introspect(caller, login["access_token"]).json == {
+        "active": False
+    }
