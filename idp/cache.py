@@ -34,6 +34,8 @@ import os
 import secrets
 import threading
 from collections.abc import Hashable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -169,6 +171,30 @@ class HotCache:
             os.replace(written, self._epoch_file)
         except OSError as error:
             log.error("cache epoch file not written: %s", error)
+
+
+_flights: dict[Hashable, list] = {}
+_flights_lock = threading.Lock()
+
+
+@contextmanager
+def single_flight(key: Hashable) -> Iterator[None]:
+    """One thread of this process at a time for ``key``; others wait their turn.
+
+    Meant around computing what :func:`remember` will keep, so the waiting
+    threads find it with :func:`recall` instead of computing it again.
+    """
+    with _flights_lock:
+        flight = _flights.setdefault(key, [threading.Lock(), 0])
+        flight[1] += 1
+    try:
+        with flight[0]:
+            yield
+    finally:
+        with _flights_lock:
+            flight[1] -= 1
+            if flight[1] == 0:
+                del _flights[key]
 
 
 def init_app(app: Flask) -> None:

@@ -195,18 +195,26 @@ def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | No
     remembered = cache.recall(key, cache.CLIENTS)
     if remembered is not None:
         return remembered
-    client = find(OAuthClient, client_id=client_id)
-    ok, new_hash = verify_password(client and client.secret_hash, secret)
-    if not ok:
-        return None
-    if new_hash:
-        client.secret_hash = new_hash
-        db.session.commit()
-    authenticated = AuthenticatedClient(
-        id=client.id, client_id=client.client_id, may_introspect=client.may_introspect
-    )
-    cache.remember(key, authenticated, cache.CLIENTS)
-    return authenticated
+    # After a client change every thread asks at once: one hashes, the others
+    # wait for its answer instead of each paying argon2's time and memory.
+    with cache.single_flight(key):
+        remembered = cache.recall(key, cache.CLIENTS)
+        if remembered is not None:
+            return remembered
+        client = find(OAuthClient, client_id=client_id)
+        ok, new_hash = verify_password(client and client.secret_hash, secret)
+        if not ok:
+            return None
+        if new_hash:
+            client.secret_hash = new_hash
+            db.session.commit()
+        authenticated = AuthenticatedClient(
+            id=client.id,
+            client_id=client.client_id,
+            may_introspect=client.may_introspect,
+        )
+        cache.remember(key, authenticated, cache.CLIENTS)
+        return authenticated
 
 
 def _check_ttl(access_token_ttl: int, refresh_token_ttl: int) -> None:

@@ -3,6 +3,9 @@ what it remembered once Redis is back (idp/cache.py)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import redis
 
@@ -138,3 +141,38 @@ def test_without_redis_a_change_by_the_idp_command_is_seen_at_once(app, oauth_ac
     assert oauth_actions.introspect(caller, login["access_token"]).json == {
         "active": False
     }
+
+
+def test_threads_asking_at_once_verify_a_client_secret_once(app, monkeypatch):
+    """After a client change every thread asks at once; one pays argon2."""
+    with app.app_context():
+        _, secret = oauth_services.register_client(
+            "resource-api", access_token_ttl=60, refresh_token_ttl=60
+        )
+    verified = []
+    original = oauth_services.verify_password
+
+    def slow_verify(*args):
+        verified.append(1)
+        time.sleep(0.3)  # the window in which the other threads arrive
+        return original(*args)
+
+    monkeypatch.setattr(oauth_services, "verify_password", slow_verify)
+    barrier = threading.Barrier(6)
+    answers = []
+
+    def authenticate() -> None:
+        with app.test_request_context():
+            barrier.wait(timeout=10)
+            answers.append(oauth_services.authenticate_client("resource-api", secret))
+            db.session.remove()
+
+    threads = [threading.Thread(target=authenticate) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(answers) == 6
+    assert all(answer is not None for answer in answers)
+    assert len(verified) == 1
