@@ -9,35 +9,35 @@ which Basic authentication splits on; no space or control character.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from idp.errors import InvalidInput
 
+
+class Rule(NamedTuple):
+    """Which characters one kind of name is made of: as a pattern, and in words."""
+
+    pattern: str
+    allowed: str
+
+    def check(self, value: str, *, what: str, field: str, max_length: int) -> str:
+        """``value`` without surrounding spaces, or InvalidInput naming ``field``."""
+        value = value.strip()
+        if not value:
+            raise InvalidInput(f"{what} is empty.", field=field)
+        if len(value) > max_length:
+            raise InvalidInput(
+                f"{what} has at most {max_length} characters.", field=field
+            )
+        if value in (".", ".."):
+            raise InvalidInput(f"{what} cannot be '.' or '..'.", field=field)
+        if not re.fullmatch(self.pattern, value):
+            raise InvalidInput(f"{what} is made of {self.allowed} only.", field=field)
+        return value
+
+
 # Not "." or "..": clients and browsers resolve those path segments away.
-PATTERN = r"^(?!\.\.?$)[A-Za-z0-9._@+~-]+$"
-ALLOWED = "letters, digits and . _ @ + ~ -"
+NAME = Rule(r"^(?!\.\.?$)[A-Za-z0-9._@+~-]+$", "letters, digits and . _ @ + ~ -")
 #: Without '+': a client ID is form-encoded inside Basic (RFC 6749 §2.3.1), where
 #: a '+' sent as it is would arrive as a space.
-CLIENT_ID_PATTERN = r"^(?!\.\.?$)[A-Za-z0-9._@~-]+$"
-CLIENT_ID_ALLOWED = "letters, digits and . _ @ ~ -"
-
-
-def check(
-    value: str,
-    *,
-    what: str,
-    field: str,
-    max_length: int,
-    pattern: str = PATTERN,
-    allowed: str = ALLOWED,
-) -> str:
-    """``value`` without surrounding spaces, or InvalidInput naming ``field``."""
-    value = value.strip()
-    if not value:
-        raise InvalidInput(f"{what} is empty.", field=field)
-    if len(value) > max_length:
-        raise InvalidInput(f"{what} has at most {max_length} characters.", field=field)
-    if value in (".", ".."):
-        raise InvalidInput(f"{what} cannot be '.' or '..'.", field=field)
-    if not re.fullmatch(pattern, value):
-        raise InvalidInput(f"{what} is made of {allowed} only.", field=field)
-    return value
+CLIENT_ID = Rule(r"^(?!\.\.?$)[A-Za-z0-9._@~-]+$", "letters, digits and . _ @ ~ -")

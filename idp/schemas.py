@@ -8,6 +8,9 @@ from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import pre_load
+from marshmallow import validate
+
+from idp.names import Rule
 
 
 class UtcDateTime(fields.DateTime):
@@ -15,6 +18,18 @@ class UtcDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return utc_text(value)
+
+
+def name_field(rule: Rule, *, max_length: int, example: str) -> fields.String:
+    """A required name in a request body, checked as the services check it."""
+    return fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=max_length),
+            validate.Regexp(rule.pattern, error=f"Only {rule.allowed}."),
+        ],
+        metadata={"example": example},
+    )
 
 
 def utc_text(moment: dt.datetime | None) -> str | None:

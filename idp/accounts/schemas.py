@@ -13,6 +13,7 @@ from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
+from idp.schemas import name_field
 
 LEVEL = fields.String(validate=validate.OneOf([level.value for level in Level]))
 
@@ -58,14 +59,7 @@ class ProfileUpdateSchema(InputSchema):
 
 
 class ProfileCreateSchema(ProfileUpdateSchema):
-    name = fields.String(
-        required=True,
-        validate=[
-            validate.Length(min=1, max=80),
-            validate.Regexp(names.PATTERN, error=f"Only {names.ALLOWED}."),
-        ],
-        metadata={"example": "support"},
-    )
+    name = name_field(names.NAME, max_length=80, example="support")
 
 
 class OperatorSchema(Schema):
@@ -84,14 +78,7 @@ class OperatorSchema(Schema):
 
 
 class OperatorCreateSchema(InputSchema):
-    username = fields.String(
-        required=True,
-        validate=[
-            validate.Length(min=1, max=150),
-            validate.Regexp(names.PATTERN, error=f"Only {names.ALLOWED}."),
-        ],
-        metadata={"example": "alice"},
-    )
+    username = name_field(names.NAME, max_length=150, example="alice")
     profile = fields.String(required=True, validate=validate.Length(min=1, max=80))
     kind = fields.String(
         load_default=OperatorKind.PERSON.value,

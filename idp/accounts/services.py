@@ -67,7 +67,7 @@ def create_profile(
         {"manage_users": manage_users, "manage_clients": manage_clients},
         modules or {},
     )
-    name = names.check(name, what="A profile name", field="name", max_length=80)
+    name = names.NAME.check(name, what="A profile name", field="name", max_length=80)
     if db.session.scalar(select(Profile.id).filter_by(name=name)) is not None:
         raise Conflict(f"A profile named {name!r} already exists.")
     profile = Profile(
@@ -152,7 +152,7 @@ def create_operator(
     API members have no password: they authenticate only with API keys.
     """
     permissions.require_holds(actor, profile)
-    username = names.check(
+    username = names.NAME.check(
         username, what="A username", field="username", max_length=150
     )
     if kind not in set(OperatorKind):

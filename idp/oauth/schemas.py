@@ -10,6 +10,7 @@ from idp import names
 from idp.oauth.services import MAX_TTL
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
+from idp.schemas import name_field
 
 TTL = validate.Range(min=1, max=MAX_TTL)
 
@@ -47,15 +48,7 @@ class ClientUpdateSchema(InputSchema):
 class ClientCreateSchema(ClientUpdateSchema):
     """A new client; without a secret, one is generated."""
 
-    client_id = fields.String(
-        required=True,
-        validate=[
-            validate.Length(min=1, max=100),
-            validate.Regexp(
-                names.CLIENT_ID_PATTERN, error=f"Only {names.CLIENT_ID_ALLOWED}."
-            ),
-        ],
-    )
+    client_id = name_field(names.CLIENT_ID, max_length=100, example="reports")
     client_secret = fields.String(
         load_only=True, validate=validate.Length(min=1, max=500)
     )

@@ -99,13 +99,8 @@ def register_client(
 
     An admin-chosen secret may be weak, so every secret is hashed with argon2id.
     """
-    client_id = names.check(
-        client_id,
-        what="A client ID",
-        field="client_id",
-        max_length=100,
-        pattern=names.CLIENT_ID_PATTERN,
-        allowed=names.CLIENT_ID_ALLOWED,
+    client_id = names.CLIENT_ID.check(
+        client_id, what="A client ID", field="client_id", max_length=100
     )
     if secret is not None and not secret.strip():
         raise InvalidInput("The client secret is empty.", field="client_secret")
