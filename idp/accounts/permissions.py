@@ -130,12 +130,17 @@ def holds(actor: Operator | None, profile: Profile) -> bool:
     Needed to give the profile to an operator, or to create a credential of an
     operator who holds it: either would pass those rights on.
     """
+    return may_grant(actor, *_grants_of(profile))
+
+
+def _grants_of(profile: Profile) -> tuple[dict[str, bool], dict[str, dict]]:
+    """The rights and module levels ``profile`` gives, as :func:`may_grant` takes."""
+    rights = {right: getattr(profile, right) for right in ADMIN_RIGHTS}
     levels = {
         row.module: {action: getattr(row, action) for action in ACTIONS}
         for row in profile.modules
     }
-    rights = {right: getattr(profile, right) for right in ADMIN_RIGHTS}
-    return may_grant(actor, rights, levels)
+    return rights, levels
 
 
 def require_grant(
@@ -151,8 +156,7 @@ def require_grant(
 
 def require_holds(actor: Operator | None, profile: Profile) -> None:
     """Raise :class:`Forbidden` unless :func:`holds` allows it."""
-    if not holds(actor, profile):
-        raise Forbidden("You may not give a right or level you do not hold.")
+    require_grant(actor, *_grants_of(profile))
 
 
 def require(

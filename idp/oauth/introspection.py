@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from authlib.consts import default_json_headers
-from authlib.oauth2.rfc6749.errors import InvalidClientError
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6749.errors import UnauthorizedClientError
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
@@ -15,9 +14,11 @@ from idp.credentials.active import CredentialKind
 from idp.credentials.usage import record_client_use
 from idp.credentials.usage import record_use
 from idp.oauth import services
+from idp.oauth.grants import CLIENT_AUTH_METHODS
 from idp.oauth.metadata import issuer
 from idp.oauth.models import SCOPE
 from idp.oauth.server import TOKEN_ENDPOINT_PARAMETERS
+from idp.oauth.server import ClientAuthenticationFailed
 from idp.oauth.server import check_form_request
 from idp.oauth.server import verify_client
 from idp.ratelimit import limiter
@@ -35,7 +36,7 @@ BEARER_KINDS = (
 class IntrospectionEndpoint(_IntrospectionEndpoint):
     """Answers for every credential kind; each active answer counts one request."""
 
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
     def authenticate_endpoint_client(self, request) -> services.AuthenticatedClient:
         client = authenticate_caller(request, self.CLIENT_AUTH_METHODS)
@@ -70,9 +71,7 @@ def authenticate_caller(request, methods: list[str]) -> services.AuthenticatedCl
             request.client = client
             record_client_use(client.id)
             return client
-    raise InvalidClientError(
-        status_code=401, description="Client authentication failed."
-    )
+    raise ClientAuthenticationFailed()
 
 
 def introspect(token: str) -> tuple[dict, dict]:

@@ -11,6 +11,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from idp.credentials.services import API_ACCOUNT_USERNAME
 from idp.credentials.services import API_PUBLIC_KEY
 from idp.oauth import services
+from idp.oauth.grants import CLIENT_AUTH_METHODS
 from idp.oauth.introspection import authenticate_caller
 from idp.oauth.server import TOKEN_ENDPOINT_PARAMETERS
 from idp.oauth.server import check_form_request
@@ -34,7 +35,7 @@ class UnsupportedTokenType(OAuth2Error):
 class RevocationEndpoint(_RevocationEndpoint):
     """A client revokes the tokens issued to it."""
 
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
     def create_endpoint_response(self, request):
         # A token holding NUL is no token idp issued: inactive, or nothing to

@@ -18,6 +18,7 @@ from flask import request as flask_request
 from idp.database import find
 from idp.extensions import db
 from idp.oauth import services
+from idp.oauth.grants import CLIENT_AUTH_METHODS
 from idp.oauth.models import SCOPE
 from idp.oauth.models import OAuthClient
 from idp.security import SecretKind
@@ -58,7 +59,7 @@ class AuthorizationServer(_Server):
                 expires_generator=lambda client, grant_type: client.access_token_ttl,
             ),
         )
-        for method in _EXTRACTORS:
+        for method in CLIENT_AUTH_METHODS:
             self.register_client_auth_method(method, _token_endpoint_method(method))
 
     def query_client(self, client_id: str) -> OAuthClient | None:
@@ -168,12 +169,6 @@ def _post_credentials(request) -> tuple[str | None, str | None]:
     return request.form.get("client_id"), request.form.get("client_secret")
 
 
-_EXTRACTORS = {
-    "client_secret_basic": _basic_credentials,
-    "client_secret_post": _post_credentials,
-}
-
-
 def verify_client(request, method: str) -> services.AuthenticatedClient | None:
     """The client that ``method``'s credentials in ``request`` prove, or None.
 
@@ -181,13 +176,16 @@ def verify_client(request, method: str) -> services.AuthenticatedClient | None:
     unknown ID and skip the hash, which tells an attacker which IDs exist; here
     unknown and wrong answer alike, in equal time.
     """
-    basic_id = _basic_credentials(request)[0]
+    basic = _basic_credentials(request)
+    basic_id = basic[0]
     if basic_id is not None and "client_secret" in request.form:
         # RFC 6749 §2.3: one authentication method per request.
         raise InvalidRequestError("Use one client authentication method.")
     if basic_id is not None and (request.form.get("client_id") or basic_id) != basic_id:
         raise InvalidRequestError("The client_id differs from the authenticated one.")
-    client_id, secret = _EXTRACTORS[method](request)
+    client_id, secret = (
+        basic if method == "client_secret_basic" else _post_credentials(request)
+    )
     if not client_id or not secret:
         return None
     return services.authenticate_client(client_id, secret)
