@@ -15,6 +15,8 @@ from idp.extensions import db
 from idp.extensions import migrate
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+#: The largest id an INTEGER column holds on every backend.
+MAX_ID = 2**31 - 1
 
 
 def find(model, **criteria):

@@ -56,8 +56,6 @@ class Api(_Api):
     RFC 9457 problem details, so the document says that instead.
     """
 
-    ERROR_SCHEMA = ProblemSchema
-
     def handle_http_exception(self, error):
         return http_error_response(error)
 

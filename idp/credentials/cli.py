@@ -15,6 +15,7 @@ from idp.credentials import services
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
+from idp.database import MAX_ID
 from idp.schemas import utc_text
 
 pat_group = click.Group("pat", help="Personal access tokens.")
@@ -74,7 +75,7 @@ def pat_list(username: str) -> dict:
 
 @command(pat_group, "revoke")
 @click.argument("username")
-@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+@click.argument("token_id", type=click.IntRange(1, MAX_ID))
 def pat_revoke(username: str, token_id: int) -> dict:
     """Revoke one of USERNAME's tokens; it stops working at once."""
     operator = accounts.get_operator(username)

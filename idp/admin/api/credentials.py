@@ -26,6 +26,7 @@ from idp.credentials.schemas import ApiKeySchema
 from idp.credentials.schemas import PersonalAccessTokenCreatedSchema
 from idp.credentials.schemas import PersonalAccessTokenCreateSchema
 from idp.credentials.schemas import PersonalAccessTokenSchema
+from idp.database import MAX_ID
 
 blp = Blueprint(
     "credentials_api",
@@ -35,8 +36,6 @@ blp = Blueprint(
 )
 SECURITY = [{"bearer": []}]
 ME = {"username": None}
-#: The largest id an INTEGER column holds on every backend; past it is a 404.
-MAX_ID = 2**31 - 1
 
 
 def _target(username: str | None, action: Action, kind: Kind):
