@@ -14,6 +14,8 @@ from typing import Any
 import limits
 from flask import Flask
 
+from idp.webhooks.ssrf import parse_networks
+
 DEFAULTS: dict[str, Any] = {
     # Signs console sessions and keys the in-process secret caches. Required
     # outside testing: `make run` keeps a generated one in instance/secret_key.
@@ -54,6 +56,12 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     # argon2id cost: "default" (RFC 9106 low-memory) or "fast" (tests only).
     "PASSWORD_HASHING": "default",
+    # Webhooks (idp.webhooks). Keys for the secrets idp stores to send them later:
+    # comma-separated, the first encrypts; None derives one from SECRET_KEY.
+    "ENCRYPTION_KEY": None,
+    # CIDRs webhooks may reach although not globally routable ("127.0.0.1/32");
+    # plain http is allowed only to these.
+    "WEBHOOK_ALLOWED_NETWORKS": [],
 }
 
 ENV_PREFIX = "IDP"
@@ -120,6 +128,10 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
         isinstance(name, str) and name for name in config["MODULES"]
     ):
         raise ConfigError('IDP_MODULES must be a JSON list of names: ["tickets"]')
+    try:
+        parse_networks(config["WEBHOOK_ALLOWED_NETWORKS"])
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"IDP_WEBHOOK_ALLOWED_NETWORKS is invalid: {error}") from None
 
 
 def _read_config_file(path: str) -> dict[str, Any]:

@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     from idp.accounts import models as _accounts  # noqa: F401
     from idp.credentials import models as _credentials  # noqa: F401
     from idp.oauth import models as _oauth  # noqa: F401
+    from idp.webhooks import models as _webhooks  # noqa: F401
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     db.init_app(app)

@@ -32,6 +32,8 @@ class OAuthClient(db.Model):
     password_grant: Mapped[bool] = mapped_column(default=True)
     refresh_tokens: Mapped[bool] = mapped_column(default=True)
     may_introspect: Mapped[bool] = mapped_column(default=False)
+    # May publish domain events (POST /api/v1/events).
+    may_publish_events: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
 

@@ -1,0 +1,1 @@
+"""Webhooks: endpoints subscribed to events, an outbox written with each change."""

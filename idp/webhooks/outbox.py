@@ -1,0 +1,69 @@
+"""The outbox: an event is written in the transaction of the change that caused it.
+
+Contract (the delivery worker relies on it):
+
+- :func:`emit` adds one :class:`WebhookEvent` and, for every *enabled* endpoint
+  subscribed to its type (or to ``*``) at that moment, one
+  :class:`WebhookDelivery` with ``status="pending"``, ``attempts=0``,
+  ``next_attempt_at=now``, no lease and a unique ``message_id`` (``msg_…``,
+  the ``webhook-id`` header of every attempt).
+- It never commits nor flushes: the caller's commit makes the change, its event
+  and its deliveries visible together, and a rollback drops all of them. So a
+  committed pending delivery always has its event and its endpoint.
+- Endpoints created or subscribed later do not receive events emitted before.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from idp.errors import InvalidInput
+from idp.extensions import db
+from idp.timeutil import utcnow
+from idp.webhooks.events import BUILT_IN
+from idp.webhooks.models import EventType
+from idp.webhooks.models import WebhookDelivery
+from idp.webhooks.models import WebhookEndpoint
+from idp.webhooks.models import WebhookEvent
+
+
+def new_id(prefix: str) -> str:
+    """``prefix`` and 128 random bits, for event and message ids."""
+    return f"{prefix}_{secrets.token_urlsafe(16)}"
+
+
+def is_known(event_type: str) -> bool:
+    """Built in, or declared by the deployment."""
+    return event_type in BUILT_IN or (
+        db.session.scalar(select(EventType.id).filter_by(name=event_type)) is not None
+    )
+
+
+def emit(event_type: str, data: dict[str, Any]) -> WebhookEvent:
+    """Add ``event_type`` with ``data`` and its deliveries to the session; no commit."""
+    if event_type not in BUILT_IN and not is_known(event_type):
+        raise InvalidInput(f"Unknown event type {event_type!r}.", field="type")
+    now = utcnow()
+    event = WebhookEvent(id=new_id("evt"), type=event_type, data=data, created_at=now)
+    db.session.add(event)
+    with db.session.no_autoflush:
+        endpoints = db.session.scalars(
+            select(WebhookEndpoint).filter_by(enabled=True)
+        ).all()
+    for endpoint in endpoints:
+        if endpoint.subscribes_to(event_type):
+            db.session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    event_id=event.id,
+                    message_id=new_id("msg"),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    return event
