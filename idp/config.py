@@ -14,6 +14,8 @@ from typing import Any
 import limits
 from flask import Flask
 
+from idp.webhooks.schedule import parse_duration
+from idp.webhooks.schedule import parse_schedule
 from idp.webhooks.ssrf import parse_networks
 
 DEFAULTS: dict[str, Any] = {
@@ -62,6 +64,23 @@ DEFAULTS: dict[str, Any] = {
     # CIDRs webhooks may reach although not globally routable ("127.0.0.1/32");
     # plain http is allowed only to these.
     "WEBHOOK_ALLOWED_NETWORKS": [],
+    # Webhook delivery (idp.webhooks.worker, `idp webhooks work`). Waits after
+    # each failed attempt (durations such as 5s, 30m, 2h, 1d): nine attempts.
+    "WEBHOOK_RETRY_SCHEDULE": "5s,5m,30m,2h,5h,10h,10h,10h",
+    # Seconds a worker holds a delivery it claimed; a killed worker's deliveries
+    # are sent again after it. More than three times WEBHOOK_TIMEOUT.
+    "WEBHOOK_LEASE_SECONDS": 60,
+    # Seconds to connect and then to wait for each read of an answer.
+    "WEBHOOK_TIMEOUT": 10,
+    # How long deliveries are also signed with the secret before a rotation.
+    "WEBHOOK_SECRET_OVERLAP": "24h",
+    # An endpoint failing for this long without a success is disabled.
+    "WEBHOOK_DISABLE_AFTER": "5d",
+    # Deliveries (and their attempts) older than this are deleted by the worker.
+    "WEBHOOK_RETENTION": "30d",
+    # Days before a personal access token or API key expires that
+    # credential.expiring is sent, once per credential.
+    "WEBHOOK_EXPIRING_DAYS": 7,
 }
 
 ENV_PREFIX = "IDP"
@@ -132,6 +151,34 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
         parse_networks(config["WEBHOOK_ALLOWED_NETWORKS"])
     except (TypeError, ValueError) as error:
         raise ConfigError(f"IDP_WEBHOOK_ALLOWED_NETWORKS is invalid: {error}") from None
+    _check_webhook_delivery(config)
+
+
+def _check_webhook_delivery(config) -> None:
+    try:
+        parse_schedule(config["WEBHOOK_RETRY_SCHEDULE"])
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"IDP_WEBHOOK_RETRY_SCHEDULE is invalid: {error}") from None
+    for key in (
+        "WEBHOOK_LEASE_SECONDS",
+        "WEBHOOK_TIMEOUT",
+        "WEBHOOK_SECRET_OVERLAP",
+        "WEBHOOK_DISABLE_AFTER",
+        "WEBHOOK_RETENTION",
+        "WEBHOOK_EXPIRING_DAYS",
+    ):
+        try:
+            parse_duration(config[key])
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"IDP_{key} is invalid: {error}") from None
+    # Connecting, the answer's head and its first KiB may each take the timeout.
+    if parse_duration(config["WEBHOOK_TIMEOUT"]) * 3 >= parse_duration(
+        config["WEBHOOK_LEASE_SECONDS"]
+    ):
+        raise ConfigError(
+            "IDP_WEBHOOK_LEASE_SECONDS must be more than three times IDP_WEBHOOK_TIMEOUT, "
+            "or a slow receiver would get a delivery twice at once"
+        )
 
 
 def _read_config_file(path: str) -> dict[str, Any]:
