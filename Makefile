@@ -1,5 +1,6 @@
 # Two commands for a fresh clone (see README.md):
-#   make run    set up, then serve idp on http://127.0.0.1:5000 with a demo client
+#   make run    set up, then serve idp on http://127.0.0.1:5000 with a demo client,
+#               and deliver its webhooks beside it
 #   make test   set up, then run the whole test suite (needs PostgreSQL and Redis)
 
 PYTHON ?= python3
@@ -21,10 +22,14 @@ instance/secret_key:
 	mkdir -p instance
 	umask 077; $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
 
+# The webhook worker runs in the background beside the server; Ctrl-C, or the
+# server stopping for any reason, stops it too.
 run: install instance/secret_key
 	IDP_SECRET_KEY="$${IDP_SECRET_KEY:-$$(cat instance/secret_key)}" $(BIN)/idp init
 	IDP_SECRET_KEY="$${IDP_SECRET_KEY:-$$(cat instance/secret_key)}" $(BIN)/idp demo --port $(PORT)
-	IDP_SECRET_KEY="$${IDP_SECRET_KEY:-$$(cat instance/secret_key)}" \
+	IDP_SECRET_KEY="$${IDP_SECRET_KEY:-$$(cat instance/secret_key)}"; export IDP_SECRET_KEY; \
+		$(BIN)/idp webhooks work & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 		$(BIN)/gunicorn -c config/gunicorn.conf.py --workers 1 --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: install

@@ -367,6 +367,7 @@ Admin API docs: open {base}/docs and authorize with a personal access token:
 
 def init_app(app: Flask) -> None:
     from idp.credentials.cli import COMMANDS as credential_commands
+    from idp.webhooks.worker import webhooks_group
 
     for cmd in (
         *credential_commands,
@@ -375,6 +376,7 @@ def init_app(app: Flask) -> None:
         profile_group,
         operator_group,
         client_group,
+        webhooks_group,
     ):
         app.cli.add_command(cmd)
 

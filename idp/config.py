@@ -165,12 +165,14 @@ def _check_webhook_delivery(config) -> None:
         "WEBHOOK_SECRET_OVERLAP",
         "WEBHOOK_DISABLE_AFTER",
         "WEBHOOK_RETENTION",
-        "WEBHOOK_EXPIRING_DAYS",
     ):
         try:
             parse_duration(config[key])
         except (TypeError, ValueError) as error:
             raise ConfigError(f"IDP_{key} is invalid: {error}") from None
+    days = config["WEBHOOK_EXPIRING_DAYS"]
+    if isinstance(days, bool) or not isinstance(days, int | float) or days <= 0:
+        raise ConfigError("IDP_WEBHOOK_EXPIRING_DAYS must be a number of days above 0")
     # Connecting, the answer's head and its first KiB may each take the timeout.
     if parse_duration(config["WEBHOOK_TIMEOUT"]) * 3 >= parse_duration(
         config["WEBHOOK_LEASE_SECONDS"]

@@ -34,6 +34,8 @@ class PersonalAccessToken(db.Model):
     expires_at: Mapped[dt.datetime | None]
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    #: When credential.expiring was emitted for it: it is sent once.
+    expiring_sent_at: Mapped[dt.datetime | None]
     operator: Mapped[Operator] = relationship(lazy="joined")
 
     def is_active(self, now: dt.datetime) -> bool:

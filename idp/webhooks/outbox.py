@@ -19,6 +19,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import text
 
 from idp.errors import InvalidInput
 from idp.extensions import db
@@ -66,4 +67,12 @@ def emit(event_type: str, data: dict[str, Any]) -> WebhookEvent:
                     created_at=now,
                 )
             )
+    if any(endpoint.subscribes_to(event_type) for endpoint in endpoints):
+        notify_workers()
     return event
+
+
+def notify_workers() -> None:
+    """Wake idle delivery workers when this transaction commits (PostgreSQL NOTIFY)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("NOTIFY idp_webhooks"))

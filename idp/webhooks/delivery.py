@@ -1,0 +1,297 @@
+"""Sending one delivery: claim it under a lease, send it outside any transaction, record.
+
+A claim is a short transaction that leases due deliveries to this worker: on
+PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so that workers on several hosts
+share the queue without waiting on each other; on SQLite under ``BEGIN
+IMMEDIATE``, which lets one writer in at a time. The lease's end time is the
+worker's token: the result is recorded only while the delivery still carries
+it, so a worker that stalled past its lease cannot overwrite the attempt of the
+worker that took the delivery over. Delivery is at least once; the receiver
+recognises a repeat by ``webhook-id``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import case
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
+
+from idp.extensions import db
+from idp.schemas import utc_text
+from idp.webhooks import crypto
+from idp.webhooks import sender
+from idp.webhooks import ssrf
+from idp.webhooks.models import DeliveryStatus
+from idp.webhooks.models import WebhookAttempt
+from idp.webhooks.models import WebhookDelivery
+from idp.webhooks.models import WebhookEndpoint
+from idp.webhooks.schedule import next_delay
+from idp.webhooks.schedule import parse_duration
+from idp.webhooks.schedule import parse_schedule
+from idp.webhooks.signing import sign
+
+log = logging.getLogger("idp.webhooks")
+
+
+def now() -> dt.datetime:
+    """The current naive UTC time, to the microsecond: leases are compared by it."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: int
+    lease_until: dt.datetime
+
+
+def _due(moment: dt.datetime):
+    return (
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+        WebhookDelivery.next_attempt_at <= moment,
+        or_(
+            WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < moment
+        ),
+    )
+
+
+def claim(limit: int = 10) -> list[Claim]:
+    """Lease up to ``limit`` due deliveries to this worker, oldest due first."""
+    moment = now()
+    lease_until = moment + dt.timedelta(
+        seconds=parse_duration(current_app.config["WEBHOOK_LEASE_SECONDS"])
+    )
+    due = (
+        select(WebhookDelivery.id)
+        .where(*_due(moment))
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # SQLite has no row locks: BEGIN IMMEDIATE
+    )
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        ids = connection.scalars(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(due.scalar_subquery()))
+            .values(lease_until=lease_until)
+            .returning(WebhookDelivery.id)
+        ).all()
+        connection.commit()
+    return [Claim(delivery_id, lease_until) for delivery_id in sorted(ids)]
+
+
+def seconds_until_due() -> float | None:
+    """Seconds until the next pending delivery may be claimed; None when there is none."""
+    next_time = db.session.scalar(
+        select(
+            func.min(
+                case(
+                    (
+                        WebhookDelivery.lease_until > WebhookDelivery.next_attempt_at,
+                        WebhookDelivery.lease_until,
+                    ),
+                    else_=WebhookDelivery.next_attempt_at,
+                )
+            )
+        ).where(WebhookDelivery.status == DeliveryStatus.PENDING)
+    )
+    db.session.rollback()  # end the read: nothing waits holding a transaction
+    if next_time is None:
+        return None
+    return max(0.0, (next_time - now()).total_seconds())
+
+
+def deliver(claimed: Claim) -> sender.Outcome | None:
+    """Send one claimed delivery and record the attempt; None when nothing was sent."""
+    config = current_app.config
+    delivery = db.session.get(WebhookDelivery, claimed.delivery_id)
+    if delivery is None or delivery.lease_until != claimed.lease_until:
+        db.session.rollback()
+        return None
+    endpoint = delivery.endpoint
+    budget = 3 * parse_duration(config["WEBHOOK_TIMEOUT"])
+    if (claimed.lease_until - now()).total_seconds() < budget:
+        db.session.rollback()  # too little lease left to send safely: let it lapse
+        return None
+    if not endpoint.enabled:
+        _finish(claimed, DeliveryStatus.FAILED, attempts=delivery.attempts)
+        db.session.commit()
+        log.info(
+            "%s not sent: endpoint %s is disabled", delivery.message_id, endpoint.id
+        )
+        return None
+    attempts_before = delivery.attempts
+    message_id = delivery.message_id
+    url = endpoint.url
+    endpoint_id = endpoint.id
+    failing_since = endpoint.failing_since
+    try:
+        address = ssrf.vet(url)[0]
+        body, headers = _request(delivery, endpoint)
+    except ssrf.RefusedUrl as refused:
+        address, outcome = None, sender.Outcome(duration_ms=0, error=str(refused)[:500])
+    except crypto.Undecryptable:
+        address, outcome = (
+            None,
+            sender.Outcome(
+                duration_ms=0,
+                error="The endpoint's secrets cannot be decrypted with the configured keys.",
+            ),
+        )
+    db.session.rollback()  # no transaction stays open while the receiver answers
+    if address is not None:
+        outcome = sender.post(
+            url, address, headers, body, parse_duration(config["WEBHOOK_TIMEOUT"])
+        )
+    _record(claimed, message_id, endpoint_id, attempts_before, failing_since, outcome)
+    return outcome
+
+
+def _request(delivery: WebhookDelivery, endpoint: WebhookEndpoint):
+    """The body and headers of one attempt, signed now."""
+    event = delivery.event
+    body = json.dumps(
+        {
+            "type": event.type,
+            "timestamp": utc_text(event.created_at),
+            "data": event.data,
+        },
+        separators=(",", ":"),
+    ).encode()
+    timestamp = int(now().replace(tzinfo=dt.UTC).timestamp())
+    headers = dict(endpoint.header_values())
+    credentials = endpoint.basic_auth()
+    if credentials is not None:
+        pair = f"{credentials[0]}:{credentials[1]}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    headers.update(
+        {
+            "Content-Type": "application/json",
+            "User-Agent": "idp-webhooks",
+            "webhook-id": delivery.message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(
+                delivery.message_id, timestamp, body, endpoint.signing_secrets()
+            ),
+        }
+    )
+    return body, headers
+
+
+def _record(
+    claimed: Claim,
+    message_id: str,
+    endpoint_id: int,
+    attempts_before: int,
+    failing_since: dt.datetime | None,
+    outcome: sender.Outcome,
+) -> None:
+    config = current_app.config
+    moment = now()
+    attempts = attempts_before + 1
+    db.session.add(
+        WebhookAttempt(
+            delivery_id=claimed.delivery_id,
+            at=moment.replace(microsecond=0),
+            duration_ms=outcome.duration_ms,
+            status_code=outcome.status_code,
+            response_body=outcome.body,
+            error=outcome.error,
+        )
+    )
+    endpoints = update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+    if outcome.ok:
+        kept = _finish(claimed, DeliveryStatus.DELIVERED, attempts, outcome.status_code)
+        db.session.execute(endpoints.values(failing_since=None))
+        log.info(
+            "%s delivered to endpoint %s (%s, %d ms, attempt %d)",
+            message_id, endpoint_id, outcome.status_code, outcome.duration_ms, attempts,
+        )  # fmt: skip
+    else:
+        gone = outcome.status_code == 410
+        delay = None if gone else next_delay(
+            attempts, parse_schedule(config["WEBHOOK_RETRY_SCHEDULE"]), outcome.retry_after
+        )  # fmt: skip
+        if delay is None:
+            kept = _finish(
+                claimed, DeliveryStatus.FAILED, attempts, outcome.status_code
+            )
+        else:
+            kept = _finish(
+                claimed,
+                DeliveryStatus.PENDING,
+                attempts,
+                outcome.status_code,
+                next_attempt_at=moment + dt.timedelta(seconds=delay),
+            )
+        reason = _disable_reason(outcome, failing_since, moment)
+        db.session.execute(
+            endpoints.where(WebhookEndpoint.failing_since.is_(None)).values(
+                failing_since=moment.replace(microsecond=0)
+            )
+        )
+        if reason:
+            db.session.execute(
+                endpoints.where(WebhookEndpoint.enabled.is_(True)).values(
+                    enabled=False, disabled_reason=reason
+                )
+            )
+            log.warning("endpoint %s disabled: %s", endpoint_id, reason)
+        log.info(
+            "%s to endpoint %s failed (attempt %d): %s; %s",
+            message_id, endpoint_id, attempts,
+            outcome.error or f"status {outcome.status_code}",
+            "gave up" if delay is None else f"next attempt in {delay:.0f} s",
+        )  # fmt: skip
+    if not kept:
+        log.warning("%s: lease ended before the attempt was recorded", message_id)
+    db.session.commit()
+
+
+def _finish(
+    claimed: Claim,
+    status: str,
+    attempts: int,
+    last_status: int | None = None,
+    next_attempt_at: dt.datetime | None = None,
+) -> bool:
+    """Set the delivery's new state if this worker still holds its lease."""
+    result = db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == claimed.delivery_id,
+            WebhookDelivery.lease_until == claimed.lease_until,
+            WebhookDelivery.status == DeliveryStatus.PENDING,
+        )
+        .values(
+            status=status,
+            attempts=attempts,
+            last_status=last_status,
+            lease_until=None,
+            next_attempt_at=next_attempt_at,
+        )
+    )
+    return result.rowcount == 1
+
+
+def _disable_reason(
+    outcome: sender.Outcome, failing_since: dt.datetime | None, moment: dt.datetime
+) -> str | None:
+    if outcome.status_code == 410:
+        return f"The receiver answered 410 Gone at {utc_text(moment.replace(microsecond=0))}."
+    limit = parse_duration(current_app.config["WEBHOOK_DISABLE_AFTER"])
+    if failing_since is not None and (moment - failing_since).total_seconds() >= limit:
+        return (
+            f"Every delivery failed since {utc_text(failing_since)}, "
+            f"longer than IDP_WEBHOOK_DISABLE_AFTER."
+        )
+    return None
