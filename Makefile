@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: install run test lint bench constraints
+.PHONY: install run test lint bench bench-webhooks constraints
 
 # Installs are reproducible: every package is pinned by requirements/constraints.txt.
 $(VENV)/.installed: setup.cfg pyproject.toml clients/setup.cfg requirements/constraints.txt
@@ -41,6 +41,10 @@ lint: install
 
 bench: install
 	$(BIN)/python -m pytest -m benchmark -s tests/benchmarks
+
+# What an event adds to its request; deliveries per second and their lag.
+bench-webhooks: install
+	$(BIN)/python -m pytest -m benchmark -s tests/benchmarks/test_webhook_delivery.py
 
 # Refresh the pins after changing a range in setup.cfg.
 constraints:

@@ -24,6 +24,7 @@ from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from idp.extensions import db
 from idp.schemas import utc_text
@@ -113,7 +114,13 @@ def seconds_until_due() -> float | None:
 def deliver(claimed: Claim) -> sender.Outcome | None:
     """Send one claimed delivery and record the attempt; None when nothing was sent."""
     config = current_app.config
-    delivery = db.session.get(WebhookDelivery, claimed.delivery_id)
+    delivery = db.session.scalar(
+        select(WebhookDelivery)
+        .options(
+            joinedload(WebhookDelivery.endpoint), joinedload(WebhookDelivery.event)
+        )
+        .filter_by(id=claimed.delivery_id)
+    )
     if delivery is None or delivery.lease_until != claimed.lease_until:
         db.session.rollback()
         return None
@@ -208,10 +215,15 @@ def _record(
             error=outcome.error,
         )
     )
-    endpoints = update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+    endpoints = (
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id)
+        .execution_options(synchronize_session=False)
+    )
     if outcome.ok:
         kept = _finish(claimed, DeliveryStatus.DELIVERED, attempts, outcome.status_code)
-        db.session.execute(endpoints.values(failing_since=None))
+        if failing_since is not None:
+            db.session.execute(endpoints.values(failing_since=None))
         log.info(
             "%s delivered to endpoint %s (%s, %d ms, attempt %d)",
             message_id, endpoint_id, outcome.status_code, outcome.duration_ms, attempts,
@@ -234,11 +246,12 @@ def _record(
                 next_attempt_at=moment + dt.timedelta(seconds=delay),
             )
         reason = _disable_reason(outcome, failing_since, moment)
-        db.session.execute(
-            endpoints.where(WebhookEndpoint.failing_since.is_(None)).values(
-                failing_since=moment.replace(microsecond=0)
+        if failing_since is None:
+            db.session.execute(
+                endpoints.where(WebhookEndpoint.failing_since.is_(None)).values(
+                    failing_since=moment.replace(microsecond=0)
+                )
             )
-        )
         if reason:
             db.session.execute(
                 endpoints.where(WebhookEndpoint.enabled.is_(True)).values(
@@ -279,6 +292,7 @@ def _finish(
             lease_until=None,
             next_attempt_at=next_attempt_at,
         )
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
