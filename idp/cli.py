@@ -203,6 +203,7 @@ def client_dict(client: OAuthClient) -> dict:
         "password_grant": client.password_grant,
         "refresh_tokens": client.refresh_tokens,
         "introspect": client.may_introspect,
+        "publish_events": client.may_publish_events,
         "created_at": utc_text(client.created_at),
         "last_used_at": utc_text(client.last_used_at),
     }
@@ -220,6 +221,9 @@ def client_dict(client: OAuthClient) -> dict:
 @click.option("--password-grant/--no-password-grant", default=True)
 @click.option("--refresh-token/--no-refresh-token", default=True)
 @click.option("--introspect", is_flag=True, help="May introspect (a resource server).")
+@click.option(
+    "--publish-events", is_flag=True, help="May publish events (POST /api/v1/events)."
+)
 def client_create(
     client_id: str,
     secret_stdin: bool,
@@ -228,6 +232,7 @@ def client_create(
     password_grant: bool,
     refresh_token: bool,
     introspect: bool,
+    publish_events: bool,
 ) -> dict:
     """Register a client; a generated secret is printed once."""
     secret = read_stdin_secret("secret") if secret_stdin else None
@@ -239,6 +244,7 @@ def client_create(
         password_grant=password_grant,
         refresh_tokens=refresh_token,
         may_introspect=introspect,
+        may_publish_events=publish_events,
     )
     result = client_dict(client)
     if not secret_stdin:
@@ -367,6 +373,8 @@ Admin API docs: open {base}/docs and authorize with a personal access token:
 
 def init_app(app: Flask) -> None:
     from idp.credentials.cli import COMMANDS as credential_commands
+    from idp.webhooks.cli import event_type_group
+    from idp.webhooks.cli import webhook_group
     from idp.webhooks.worker import webhooks_group
 
     for cmd in (
@@ -377,6 +385,8 @@ def init_app(app: Flask) -> None:
         operator_group,
         client_group,
         webhooks_group,
+        webhook_group,
+        event_type_group,
     ):
         app.cli.add_command(cmd)
 

@@ -67,6 +67,7 @@ def client_json(client_id: str = "script", **changes: Any) -> dict:
         "password_grant": True,
         "refresh_tokens": True,
         "introspect": False,
+        "publish_events": False,
         "last_used_at": None,
         **changes,
     }

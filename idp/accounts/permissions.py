@@ -83,6 +83,17 @@ def require_change(actor: Operator | None, *, owner_affected: bool) -> None:
         raise Forbidden("Only the owner changes the owner or the owner's profile.")
 
 
+def may_manage_webhooks(actor: Operator | None) -> bool:
+    """Only the owner: webhooks send idp's events, and secrets, to any address."""
+    return actor is None or (actor.is_owner and actor.may_use_api())
+
+
+def require_manage_webhooks(actor: Operator | None) -> None:
+    """Raise :class:`Forbidden` unless :func:`may_manage_webhooks` allows it."""
+    if not may_manage_webhooks(actor):
+        raise Forbidden("Only the owner manages webhooks and event types.")
+
+
 #: The rights that administer idp itself.
 ADMIN_RIGHTS = ("manage_users", "manage_clients")
 _REACH = {Level.NONE: 0, Level.OWN: 1, Level.ALL: 2}

@@ -29,6 +29,7 @@ class ClientSchema(Schema):
     password_grant = fields.Boolean(dump_only=True)
     refresh_tokens = fields.Boolean(dump_only=True)
     introspect = fields.Boolean(attribute="may_introspect", dump_only=True)
+    publish_events = fields.Boolean(attribute="may_publish_events", dump_only=True)
     created_at = UtcDateTime(dump_only=True)
     last_used_at = UtcDateTime(dump_only=True, allow_none=True)
 
@@ -43,6 +44,10 @@ class ClientUpdateSchema(InputSchema):
     password_grant = fields.Boolean()
     refresh_tokens = fields.Boolean()
     introspect = fields.Boolean(data_key="introspect", attribute="may_introspect")
+    publish_events = fields.Boolean(
+        attribute="may_publish_events",
+        metadata={"description": "may publish events (POST /api/v1/events)"},
+    )
 
 
 class ClientCreateSchema(ClientUpdateSchema):

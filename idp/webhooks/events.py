@@ -70,7 +70,7 @@ BUILT_IN: dict[str, tuple[str, dict[str, str]]] = {
         "An operator went over its rate limit (once per window).",
         {
             "operator": "the operator's username",
-            "limit": "the limit, such as 30/minute",
+            "limit": "requests allowed in the window",
             "reset": "RFC 3339 UTC time the window ends",
         },
     ),
@@ -79,3 +79,33 @@ BUILT_IN: dict[str, tuple[str, dict[str, str]]] = {
         {"endpoint_id": "the endpoint's id"},
     ),
 }
+
+
+def client_data(client) -> dict:
+    """The data of client.created and client.updated."""
+    return {
+        "client_id": client.client_id,
+        "password_grant": client.password_grant,
+        "refresh_tokens": client.refresh_tokens,
+        "introspect": client.may_introspect,
+        "publish_events": client.may_publish_events,
+        "access_token_ttl": client.access_token_ttl,
+        "refresh_token_ttl": client.refresh_token_ttl,
+    }
+
+
+def operator_data(operator) -> dict:
+    """The data of operator.created and operator.updated."""
+    return {
+        "username": operator.username,
+        "kind": operator.kind,
+        "profile": operator.profile.name,
+        # None until the INSERT applies the column default, True.
+        "is_active": operator.is_active is not False,
+        "is_owner": operator.is_owner,
+    }
+
+
+def credential_data(kind: str, identifier: str, operator) -> dict:
+    """The data of every credential event: never the secret."""
+    return {"kind": kind, "id": identifier, "operator": operator.username}

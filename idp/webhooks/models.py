@@ -37,6 +37,9 @@ class EventType(db.Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # As the built-in types are shown: declared data has no documented shape.
+    built_in = False
+    data = None
 
 
 class WebhookEndpoint(db.Model):

@@ -22,6 +22,7 @@ SHOWN = {
     "password_grant",
     "refresh_tokens",
     "introspect",
+    "publish_events",
     "created_at",
     "last_used_at",
 }
@@ -52,6 +53,7 @@ def test_registered_client_gets_its_secret_once_and_it_gets_a_token(
         "password_grant": True,
         "refresh_tokens": True,
         "introspect": False,
+        "publish_events": False,
         "last_used_at": None,
     }
     token = oauth_actions.password_grant(

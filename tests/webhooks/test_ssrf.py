@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-import socket
 
 import pytest
 
-from idp.webhooks import ssrf
 from idp.webhooks.ssrf import RefusedUrl
 from idp.webhooks.ssrf import parse_networks
 from idp.webhooks.ssrf import vet
 
 LOOPBACK = parse_networks("127.0.0.1/32")
-
-
-@pytest.fixture
-def dns(monkeypatch):
-    """Answers for host names, so that no test asks a real resolver."""
-    answers: dict[str, list[str]] = {}
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        found = answers.get(host, [host])
-        try:
-            return [
-                (socket.AF_INET6 if ":" in a else socket.AF_INET, 1, 6, "", (a, port))
-                for a in found
-                if ipaddress.ip_address(a)
-            ]
-        except ValueError:
-            raise socket.gaierror("unknown host") from None
-
-    monkeypatch.setattr(ssrf.socket, "getaddrinfo", getaddrinfo)
-    return answers
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,107 @@
+"""/api/v1/event-types (the owner) and POST /api/v1/events (a publishing client)."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import g
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import require
+from idp.errors import ApiError
+from idp.extensions import db
+from idp.oauth.grants import CLIENT_AUTH_METHODS
+from idp.oauth.introspection import authenticate_caller
+from idp.oauth.models import OAuthClient
+from idp.oauth.server import ClientAuthenticationFailed
+from idp.oauth.server import FormRequest
+from idp.webhooks import services
+from idp.webhooks.schemas import EventPublishedSchema
+from idp.webhooks.schemas import EventPublishSchema
+from idp.webhooks.schemas import EventTypeCreateSchema
+from idp.webhooks.schemas import EventTypeSchema
+
+blp = Blueprint(
+    "events",
+    __name__,
+    url_prefix="/api/v1",
+    description="Event types webhooks subscribe to, and the organisation's "
+    "API publishing its domain events.",
+)
+SECURITY = [{"bearer": []}]
+
+
+@blp.route("/event-types")
+class EventTypes(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, EventTypeSchema(many=True))
+    def get(self):
+        """List every event type, built-in and declared"""
+        return services.list_event_types(authenticate())
+
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.arguments(
+        EventTypeCreateSchema,
+        example={"name": "task.created", "description": "A task was created."},
+    )
+    @blp.response(201, EventTypeSchema)
+    def post(self, data):
+        """Declare an event type the organisation's API publishes"""
+        return services.create_event_type(authenticate(), **data)
+
+
+@blp.route("/event-types/<name>")
+class EventTypeByName(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    def delete(self, name):
+        """Forget a declared event type"""
+        services.delete_event_type(authenticate(), name)
+
+
+def publisher(view):
+    """Authenticate the publishing client before the body is even parsed."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        g.publisher = _publishing_client()
+        return view(*args, **kwargs)
+
+    wrapper._apidoc = getattr(view, "_apidoc", {})
+    return wrapper
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @publisher
+    @blp.doc(security=[{"client": []}])
+    @blp.arguments(
+        EventPublishSchema, example={"type": "task.created", "data": {"task_id": 42}}
+    )
+    @blp.response(202, EventPublishedSchema)
+    def post(self, data):
+        """Publish a domain event
+
+        The caller authenticates as an OAuth client registered with
+        `--publish-events`, with HTTP Basic as at introspection. The event is
+        delivered to every webhook subscribed to its type, which must be declared.
+        """
+        return services.publish_event(g.publisher, data["type"], data["data"])
+
+
+def _publishing_client() -> OAuthClient:
+    """The client whose Basic credentials this request carries, or a 401."""
+    try:
+        client = authenticate_caller(FormRequest(request), CLIENT_AUTH_METHODS[:1])
+    except ClientAuthenticationFailed as failed:
+        challenge = dict(failed.get_headers())["WWW-Authenticate"]
+        raise ApiError(
+            401, failed.description, {"WWW-Authenticate": challenge}
+        ) from None
+    return db.session.get(OAuthClient, client.id)

@@ -1,0 +1,89 @@
+"""/api/v1/webhooks: endpoints subscribed to events (the owner only)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import require
+from idp.admin.api.pagination import paginated
+from idp.database import MAX_ID
+from idp.webhooks import services
+from idp.webhooks.schemas import WebhookCreatedSchema
+from idp.webhooks.schemas import WebhookCreateSchema
+from idp.webhooks.schemas import WebhookSchema
+from idp.webhooks.schemas import WebhookUpdateSchema
+
+blp = Blueprint(
+    "webhooks",
+    __name__,
+    url_prefix="/api/v1/webhooks",
+    description="Webhook endpoints: where idp sends events, and how it "
+    "authenticates there. The owner only.",
+)
+SECURITY = [{"bearer": []}]
+
+
+@blp.route("")
+class Webhooks(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, WebhookSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List webhooks (never a masked value, password or secret)"""
+        return paginated(services.list_endpoints(authenticate()), pagination_parameters)
+
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.arguments(
+        WebhookCreateSchema,
+        example={
+            "url": "https://hooks.example.com/idp",
+            "events": ["credential.revoked", "task.created"],
+            "basic_auth": {"username": "idp", "password": "s3cret"},
+            "headers": [{"name": "X-Api-Key", "value": "k-123", "masked": True}],
+        },
+    )
+    @blp.response(201, WebhookCreatedSchema)
+    def post(self, data):
+        """Add a webhook
+
+        The signing secret (`whsec_…`) is in this answer only.
+        """
+        endpoint, secret = services.create_endpoint(authenticate(), **data)
+        endpoint.secret = secret
+        return endpoint
+
+
+@blp.route(f"/<int(max={MAX_ID}):webhook_id>")
+class WebhookById(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, WebhookSchema)
+    def get(self, webhook_id):
+        """Show a webhook"""
+        return services.get_endpoint(authenticate(), webhook_id)
+
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.arguments(WebhookUpdateSchema, example={"events": ["*"], "enabled": True})
+    @blp.response(200, WebhookSchema)
+    def patch(self, data, webhook_id):
+        """Change a webhook
+
+        A masked header sent with `"value": null` keeps its value; `basic_auth`
+        without `password` keeps the password; `"basic_auth": null` removes it.
+        """
+        actor = authenticate()
+        endpoint = services.get_endpoint(actor, webhook_id)
+        return services.update_endpoint(actor, endpoint, **data)
+
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    def delete(self, webhook_id):
+        """Delete a webhook and its delivery log"""
+        actor = authenticate()
+        services.delete_endpoint(actor, services.get_endpoint(actor, webhook_id))
