@@ -26,6 +26,8 @@ from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import hash_password
 from idp.security import verify_password
+from idp.webhooks.events import operator_data
+from idp.webhooks.outbox import emit
 
 
 def get_profile(name: str) -> Profile:
@@ -181,6 +183,7 @@ def create_operator(
         password_hash=hash_password(password) if password else None,
     )
     db.session.add(operator)
+    emit("operator.created", operator_data(operator))
     db.session.commit()
     return operator, generated
 
@@ -205,6 +208,7 @@ def update_operator(
         # An empty string goes back to the configured default.
         _check_rate_limit(rate_limit or None)
         operator.rate_limit = rate_limit or None
+    emit("operator.updated", operator_data(operator))
     db.session.commit()
     cache.invalidate()
     return operator

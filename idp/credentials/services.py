@@ -35,6 +35,8 @@ from idp.security import is_well_formed
 from idp.security import token_digest
 from idp.timeutil import timestamp
 from idp.timeutil import utcnow
+from idp.webhooks.events import credential_data as _data
+from idp.webhooks.outbox import emit
 
 #: Prefixes of the non-secret halves of Basic pairs.
 API_ACCOUNT_USERNAME = "idp_aa_"
@@ -73,6 +75,7 @@ def issue_personal_access_token(
         expires_at=now + dt.timedelta(seconds=expires_in) if expires_in else None,
     )
     db.session.add(token)
+    emit("credential.created", _data(Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator))
     db.session.commit()
     return token, secret
 
@@ -100,6 +103,7 @@ def revoke_personal_access_token(
     if token is None:
         raise NotFound(f"No token {token_id} of {operator.username!r}.")
     token.revoked_at = utcnow()
+    emit("credential.revoked", _data(Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator))
     db.session.commit()
     cache.invalidate()
 
@@ -125,6 +129,7 @@ def create_api_account(
         password_digest=token_digest(password),
     )
     db.session.add(account)
+    emit("credential.created", _data(Kind.API_ACCOUNT, account.username, operator))
     db.session.commit()
     return account, password
 
@@ -149,6 +154,7 @@ def delete_api_account(
     if account is None:
         raise NotFound(f"No API account {username!r} of {operator.username!r}.")
     db.session.delete(account)
+    emit("credential.revoked", _data(Kind.API_ACCOUNT, account.username, operator))
     db.session.commit()
     cache.invalidate()
 
@@ -175,6 +181,7 @@ def create_api_key(
         description=description.strip(),
     )
     db.session.add(key)
+    emit("credential.created", _data(Kind.API_KEY, key.public_key, member))
     db.session.commit()
     return key, private_key
 
@@ -198,6 +205,7 @@ def revoke_api_key(actor: Operator | None, member: Operator, public_key: str) ->
     if key is None:
         raise NotFound(f"No API key {public_key!r} of {member.username!r}.")
     key.revoked_at = utcnow()
+    emit("credential.revoked", _data(Kind.API_KEY, key.public_key, member))
     db.session.commit()
     cache.invalidate()
 

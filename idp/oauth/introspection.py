@@ -25,6 +25,7 @@ from idp.ratelimit import limiter
 from idp.ratelimit.headers import ratelimit_headers
 from idp.timeutil import timestamp
 from idp.timeutil import utcnow
+from idp.webhooks.outbox import rate_limit_exceeded
 
 INACTIVE = {"active": False}
 BEARER_KINDS = (
@@ -80,6 +81,8 @@ def introspect(token: str) -> tuple[dict, dict]:
     if active is not None:
         window = limiter().hit(active.operator_id, active.rate_limit)
         record_use(active)
+        if window.crossed:
+            rate_limit_exceeded(active.username, window)
         return claims(active) | {"rate_limit": window.as_dict()}, ratelimit_headers(
             window
         )

@@ -35,6 +35,9 @@ from idp.security import token_digest
 from idp.security import verify_password
 from idp.timeutil import timestamp
 from idp.timeutil import utcnow
+from idp.webhooks.events import client_data
+from idp.webhooks.events import credential_data
+from idp.webhooks.outbox import emit
 
 #: The longest token lifetime a client may have (ten years, in seconds).
 MAX_TTL = 3650 * 24 * 3600
@@ -94,6 +97,7 @@ def register_client(
     password_grant: bool = True,
     refresh_tokens: bool = True,
     may_introspect: bool = False,
+    may_publish_events: bool = False,
 ) -> tuple[OAuthClient, str]:
     """A new client and its secret in clear, to be shown once.
 
@@ -124,8 +128,10 @@ def register_client(
         password_grant=password_grant,
         refresh_tokens=refresh_tokens,
         may_introspect=may_introspect,
+        may_publish_events=may_publish_events,
     )
     db.session.add(client)
+    emit("client.created", client_data(client))
     db.session.commit()
     return client, secret
 
@@ -138,6 +144,7 @@ def update_client(
     password_grant: bool | None = None,
     refresh_tokens: bool | None = None,
     may_introspect: bool | None = None,
+    may_publish_events: bool | None = None,
 ) -> OAuthClient:
     """Change lifetimes or grant toggles; new lifetimes apply to new tokens."""
     _check_ttl(
@@ -150,10 +157,12 @@ def update_client(
         "password_grant": password_grant,
         "refresh_tokens": refresh_tokens,
         "may_introspect": may_introspect,
+        "may_publish_events": may_publish_events,
     }
     for field, value in changes.items():
         if value is not None:
             setattr(client, field, value)
+    emit("client.updated", client_data(client))
     db.session.commit()
     cache.invalidate(clients=True)
     return client
@@ -163,6 +172,7 @@ def rotate_client_secret(client: OAuthClient) -> str:
     """A new generated secret; the old one stops working at once."""
     secret = generate_secret(SecretKind.CLIENT_SECRET)
     client.secret_hash = hash_password(secret)
+    emit("client.secret_rotated", {"client_id": client.client_id})
     db.session.commit()
     cache.invalidate(clients=True)
     return secret
@@ -174,6 +184,7 @@ def delete_client(client: OAuthClient) -> None:
         OAuthToken.__table__.delete().where(OAuthToken.client_id == client.id)
     )
     db.session.delete(client)
+    emit("client.deleted", {"client_id": client.client_id})
     db.session.commit()
     cache.invalidate(clients=True)
 
@@ -274,7 +285,7 @@ def find_refresh_token(refresh_token: str) -> OAuthToken:
         grace = dt.timedelta(seconds=_grace_seconds())
         if now - row.refresh_rotated_at <= grace:
             raise RefreshTokenReused(revoked_family=False)
-        revoke_family(row.family_id)
+        revoke_family(row.family_id, reused=True)
         raise RefreshTokenReused(revoked_family=True)
     if not row.is_refresh_active(now):
         return None
@@ -308,7 +319,7 @@ def claim_rotation(row: OAuthToken) -> None:
     db.session.commit()
 
 
-def revoke_family(family_id: str) -> None:
+def revoke_family(family_id: str, *, reused: bool = False) -> None:
     """Revoke every access and refresh token descending from one login.
 
     Repeated until a pass finds nothing left: a refresh of this family that
@@ -331,10 +342,29 @@ def revoke_family(family_id: str) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    events = True
     while db.session.execute(revoke).rowcount:
+        if events:
+            _family_revoked(family_id, reused)
+            events = False
         db.session.commit()
     db.session.commit()
     cache.invalidate()
+
+
+def _family_revoked(family_id: str, reused: bool) -> None:
+    """The events of a login revoked: once, with the pass that revokes it."""
+    row = db.session.scalar(select(OAuthToken).filter_by(family_id=family_id).limit(1))
+    emit("credential.revoked", credential_data("oauth_login", family_id, row.operator))
+    if reused:
+        emit(
+            "refresh_token.reused",
+            {
+                "client_id": row.client.client_id,
+                "operator": row.operator.username,
+                "family_id": family_id,
+            },
+        )
 
 
 def find_token(token: str) -> tuple[str, OAuthToken] | None:

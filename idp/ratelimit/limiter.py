@@ -24,6 +24,7 @@ class Window:
     reset: int  # unix time at which the window ends
     exceeded: bool
     counted: bool = True  # False when the store was unreachable
+    crossed: bool = False  # this hit was the window's first one over the limit
 
     def as_dict(self) -> dict:
         return {
@@ -76,6 +77,7 @@ class OperatorLimiter:
             remaining=max(0, item.amount - count),
             reset=reset,
             exceeded=count > item.amount,
+            crossed=count == item.amount + 1,
         )
 
     def too_many_failures(self, username: str, limit: str) -> bool:

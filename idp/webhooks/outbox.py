@@ -15,20 +15,26 @@ Contract (the delivery worker relies on it):
 
 from __future__ import annotations
 
+import datetime
+import logging
 import secrets
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from idp.errors import InvalidInput
 from idp.extensions import db
+from idp.schemas import utc_text
 from idp.timeutil import utcnow
 from idp.webhooks.events import BUILT_IN
 from idp.webhooks.models import EventType
 from idp.webhooks.models import WebhookDelivery
 from idp.webhooks.models import WebhookEndpoint
 from idp.webhooks.models import WebhookEvent
+
+log = logging.getLogger(__name__)
 
 
 def new_id(prefix: str) -> str:
@@ -76,3 +82,29 @@ def notify_workers() -> None:
     """Wake idle delivery workers when this transaction commits (PostgreSQL NOTIFY)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("NOTIFY idp_webhooks"))
+
+
+def rate_limit_exceeded(username: str, window) -> None:
+    """rate_limit.exceeded, committed on its own, best effort.
+
+    Called only for the hit that first crosses the limit (``window.crossed``), so
+    it costs nothing on other requests; a database that refuses the write (read
+    only, down) loses the event but never the introspection answer.
+    """
+    try:
+        emit(
+            "rate_limit.exceeded",
+            {
+                "operator": username,
+                "limit": window.limit,
+                "reset": utc_text(
+                    datetime.datetime.fromtimestamp(window.reset, datetime.UTC).replace(
+                        tzinfo=None
+                    )
+                ),
+            },
+        )
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("rate_limit.exceeded not recorded: %s", type(error).__name__)

@@ -24,6 +24,7 @@ from idp.errors import ApiError
 from idp.extensions import db
 from idp.ratelimit import limiter
 from idp.ratelimit.headers import ratelimit_headers
+from idp.webhooks.outbox import rate_limit_exceeded
 
 BEARER_KINDS = (CredentialKind.OAUTH_ACCESS_TOKEN, CredentialKind.PERSONAL_ACCESS_TOKEN)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="idp"'}
@@ -55,6 +56,8 @@ def authenticate() -> Operator:
         )
     window = limiter().hit(active.operator_id, active.rate_limit)
     record_use(active)
+    if window.crossed:
+        rate_limit_exceeded(active.username, window)
     g.ratelimit_headers = ratelimit_headers(window)
     if window.exceeded:
         raise ApiError(429, "Too many requests; see Retry-After.", g.ratelimit_headers)
