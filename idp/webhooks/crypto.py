@@ -19,14 +19,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from idp.config import ConfigError
+
 _INFO = b"idp webhook secrets v1"
 
 
-class KeyMissing(RuntimeError):
+class KeyMissing(ConfigError):
     """Neither IDP_ENCRYPTION_KEY nor IDP_SECRET_KEY is set."""
 
 
-class Undecryptable(RuntimeError):
+class Undecryptable(ConfigError):
     """A stored value no configured key decrypts (the key changed)."""
 
 

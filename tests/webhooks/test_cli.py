@@ -130,3 +130,13 @@ def test_event_types(runner):
 def test_client_create_publish_events(runner):
     created = invoke(runner, "client", "create", "tasks-api", "--publish-events")
     assert created["publish_events"] is True
+
+
+@pytest.mark.config(SECRET_KEY=None)
+def test_without_a_key_nothing_is_stored_and_the_command_says_why(runner):
+    from idp.config import ConfigError
+
+    result = runner.invoke(args=["webhook", "create", RECEIVER, "--event", "*"])
+    assert isinstance(result.exception, ConfigError)
+    assert "IDP_SECRET_KEY or IDP_ENCRYPTION_KEY" in str(result.exception)
+    assert invoke(runner, "webhook", "list") == {"webhooks": []}

@@ -94,3 +94,11 @@ def test_only_the_owner_manages_event_types(client, admin_actions, owner, role):
     assert_problem(client.post(TYPES, json={"name": "a.b"}, headers=other), 403)
     client.post(TYPES, json={"name": "a.b"}, headers=owner)
     assert_problem(client.delete(f"{TYPES}/a.b", headers=other), 403)
+
+
+def test_the_readme_documents_every_built_in_type():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for name in BUILT_IN:
+        assert f"`{name}`" in readme, name
