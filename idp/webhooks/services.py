@@ -298,9 +298,14 @@ def delete_event_type(actor: Operator | None, name: str) -> None:
 # -- publishing --------------------------------------------------------------
 
 
-def publish_event(client: OAuthClient, event_type: str, data: dict) -> WebhookEvent:
-    """A domain event from the organisation's API, queued for every subscriber."""
-    if not client.may_publish_events:
+def publish_event(
+    client: OAuthClient | None, event_type: str, data: dict
+) -> WebhookEvent:
+    """A domain event from the organisation's API, queued for every subscriber.
+
+    ``client`` is None when it was deleted since it authenticated.
+    """
+    if client is None or not client.may_publish_events:
         raise PublishForbidden("This client may not publish events.")
     if event_type in BUILT_IN:
         raise InvalidInput(f"{event_type!r} is emitted by idp only.", field="type")

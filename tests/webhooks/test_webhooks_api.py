@@ -42,7 +42,8 @@ def _shown(body: dict) -> dict:
     }
 
 
-def test_the_owner_adds_a_webhook_and_sees_its_secret_once(client, owner, app):
+def test_the_owner_adds_a_webhook_and_sees_its_secret_once(client, owner, app, caplog):
+    caplog.set_level("DEBUG")
     created = client.post("/api/v1/webhooks", json=CREATE, headers=owner)
     assert created.status_code == 201, created.json
     body = created.json
@@ -61,6 +62,7 @@ def test_the_owner_adds_a_webhook_and_sees_its_secret_once(client, owner, app):
     assert "acme" not in rows  # even unmasked values are encrypted
     for clear in (secret, MASKED, PASSWORD, secret.removeprefix("whsec_")):
         assert clear not in rows
+        assert clear not in caplog.text
 
 
 def test_the_stored_values_are_the_ones_sent(client, owner, app):
