@@ -85,6 +85,9 @@ def emit(result: dict, as_json: bool) -> None:
         if isinstance(value, list):
             click.echo(f"{key}:")
             for item in value:
+                if not isinstance(item, dict):
+                    click.echo(f"  {item}")
+                    continue
                 click.echo(
                     "  " + ", ".join(f"{k}={_human(k, v)}" for k, v in item.items())
                 )

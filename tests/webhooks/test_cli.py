@@ -51,6 +51,10 @@ def test_create_prints_the_secret_once_and_never_again(runner, app):
     assert shown == created
     assert listed == {"webhooks": [created]}
     human = runner.invoke(args=["webhook", "list"]).output
+    shown_human = runner.invoke(args=["webhook", "show", str(created["id"])])
+    assert shown_human.exit_code == 0, shown_human.output
+    assert "events:\n  client.created\n  credential.revoked\n" in shown_human.output
+    human += shown_human.output
     for output in (repr(shown), repr(listed), human, raw_rows(app)):
         assert secret not in output and MASKED not in output
         assert PASSWORD not in output
