@@ -57,23 +57,29 @@ def emit(event_type: str, data: dict[str, Any]) -> WebhookEvent:
     event = WebhookEvent(id=new_id("evt"), type=event_type, data=data, created_at=now)
     db.session.add(event)
     with db.session.no_autoflush:
-        endpoints = db.session.scalars(
-            select(WebhookEndpoint).filter_by(enabled=True)
-        ).all()
-    for endpoint in endpoints:
-        if endpoint.subscribes_to(event_type):
-            db.session.add(
-                WebhookDelivery(
-                    endpoint_id=endpoint.id,
-                    event_id=event.id,
-                    message_id=new_id("msg"),
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
+        # Two columns, not the rows: the secrets are not needed to subscribe.
+        subscribers = [
+            endpoint_id
+            for endpoint_id, events in db.session.execute(
+                select(WebhookEndpoint.id, WebhookEndpoint.events).filter_by(
+                    enabled=True
                 )
             )
-    if any(endpoint.subscribes_to(event_type) for endpoint in endpoints):
+            if "*" in events or event_type in events
+        ]
+    for endpoint_id in subscribers:
+        db.session.add(
+            WebhookDelivery(
+                endpoint_id=endpoint_id,
+                event_id=event.id,
+                message_id=new_id("msg"),
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    if subscribers:
         notify_workers()
     return event
 
