@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: install run test lint bench bench-webhooks constraints
+.PHONY: install run test lint bench bench-webhooks constraints translations
 
 # Installs are reproducible: every package is pinned by requirements/constraints.txt.
 $(VENV)/.installed: setup.cfg pyproject.toml clients/setup.cfg requirements/constraints.txt
@@ -52,3 +52,11 @@ constraints:
 	$(PYTHON) -m venv /tmp/idp-constraints-venv
 	/tmp/idp-constraints-venv/bin/pip install --quiet -e '.[dev]' -e './clients[flask]'
 	/tmp/idp-constraints-venv/bin/pip freeze --exclude-editable > requirements/constraints.txt
+
+# After changing console strings: extract them, merge into each catalogue, then
+# translate the new entries in the .po files and run this again to compile.
+TRANSLATIONS := idp/console/translations
+translations: install
+	$(BIN)/pybabel extract -F idp/console/babel.cfg -k _l --no-location --omit-header -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)

@@ -16,6 +16,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     from idp import cache
     from idp import cli
     from idp import config as configuration
+    from idp import console
     from idp import database
     from idp import errors
     from idp import health
@@ -39,5 +40,6 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     app.register_blueprint(credential_views.bp)
     errors.register_error_handlers(app)
     admin_api.init_app(app)
+    console.init_app(app)
     cli.init_app(app)
     return app

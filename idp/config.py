@@ -56,6 +56,12 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Number of reverse proxies whose X-Forwarded-* headers are trusted.
     "TRUSTED_PROXIES": 0,
+    # A console session ends after this many minutes without a request, and
+    # after this many hours whatever happens.
+    "CONSOLE_IDLE_MINUTES": 30,
+    "CONSOLE_SESSION_HOURS": 12,
+    # Whether /docs and /openapi.json are readable without signing in.
+    "PUBLIC_DOCS": False,
     # argon2id cost: "default" (RFC 9106 low-memory) or "fast" (tests only).
     "PASSWORD_HASHING": "default",
     # Webhooks (idp.webhooks). Keys for the secrets idp stores to send them later:
@@ -138,6 +144,11 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
             app.instance_path, "idp.sqlite3"
         )
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    for key in ("CONSOLE_IDLE_MINUTES", "CONSOLE_SESSION_HOURS"):
+        if not isinstance(config[key], int | float) or config[key] <= 0:
+            raise ConfigError(f"IDP_{key} must be a positive number")
+    if not isinstance(config["PUBLIC_DOCS"], bool):
+        raise ConfigError("IDP_PUBLIC_DOCS must be true or false")
     for key in ("RATE_LIMIT", "LOGIN_FAILURE_LIMIT"):
         try:
             limits.parse(str(config[key]))

@@ -38,6 +38,25 @@ class Kind(StrEnum):
     API_KEY = "api_key"
 
 
+class Right(StrEnum):
+    """Profile rights that open parts of the API and the console (the owner holds all)."""
+
+    MANAGE_USERS = "manage_users"
+    MANAGE_CLIENTS = "manage_clients"
+
+
+def has_right(operator: Operator, right: Right) -> bool:
+    return operator.is_owner or getattr(operator.profile, right.value)
+
+
+def may_sign_in(operator: Operator) -> bool:
+    """Whether ``operator`` may log in with its password (grant, console, /register).
+
+    API members authenticate only with API keys; everyone needs api_access.
+    """
+    return operator.may_use_password_grant()
+
+
 def is_admin(operator: Operator) -> bool:
     """The owner holds every right; others need manage_users."""
     return operator.is_owner or operator.profile.manage_users

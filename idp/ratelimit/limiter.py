@@ -80,6 +80,30 @@ class OperatorLimiter:
             crossed=count == item.amount + 1,
         )
 
+    def peek(self, operator_id: int, limit: str | None = None) -> Window:
+        """The current window without counting a request (for the console).
+
+        ``counted`` is False when the store is unreachable, as for :meth:`hit`.
+        """
+        item = parse_limit(limit or self.default)
+        key = item.key_for("operator", str(operator_id))
+        try:
+            count = int(self.storage.get(key) or 0)
+            reset = int(self.storage.get_expiry(key)) if count else 0
+        except (StorageError, redis.RedisError) as error:
+            log.warning("rate-limit store unreachable, not reading: %s", error)
+            count, reset = 0, 0
+            counted = False
+        else:
+            counted = True
+        return Window(
+            limit=item.amount,
+            remaining=max(0, item.amount - count),
+            reset=reset or int(time.time()) + item.get_expiry(),
+            exceeded=count > item.amount,
+            counted=counted,
+        )
+
     def too_many_failures(self, username: str, limit: str) -> bool:
         """Whether ``username`` already failed to log in ``limit`` times.
 

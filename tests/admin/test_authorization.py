@@ -224,7 +224,9 @@ def credentials(admin_actions: AdminActions, oauth_actions) -> dict:
 
 
 @pytest.mark.config(
-    RATE_LIMIT="100000/minute", WEBHOOK_ALLOWED_NETWORKS=["127.0.0.1/32"]
+    RATE_LIMIT="100000/minute",
+    WEBHOOK_ALLOWED_NETWORKS=["127.0.0.1/32"],
+    PUBLIC_DOCS=True,
 )
 def test_every_role_gets_the_status_its_rules_give(client, admin_actions, credentials):
     """Each (role, operation, target) against the rules: 2xx, 401 or 403."""

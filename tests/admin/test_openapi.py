@@ -22,6 +22,9 @@ OAUTH_PATHS = {
     "/.well-known/oauth-authorization-server": "get",
     "/register": "post",
 }
+# The documents are private by default (tests/console/test_docs.py); here they
+# are read as IDP_PUBLIC_DOCS=true serves them.
+pytestmark = pytest.mark.config(PUBLIC_DOCS=True)
 API_RESOURCES = [
     "/api/v1/clients",
     "/api/v1/clients/{client_id}",
@@ -141,7 +144,12 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 # here, and each case is sent to the test's own app (one per database backend),
 # whose document the fixture checks is the same.
 _DOCUMENT_APP = create_app(
-    {"TESTING": True, "DATABASE_URL": "sqlite://", "PASSWORD_HASHING": "fast"}
+    {
+        "TESTING": True,
+        "DATABASE_URL": "sqlite://",
+        "PASSWORD_HASHING": "fast",
+        "PUBLIC_DOCS": True,
+    }
 )
 FUZZED = schemathesis.openapi.from_wsgi("/openapi.json", _DOCUMENT_APP).include(
     path_regex=r"^/api/v1/"
@@ -158,7 +166,7 @@ def fuzzing_owner(app, admin_actions) -> dict[str, str]:
     return headers
 
 
-@pytest.mark.config(RATE_LIMIT="1000000/minute")
+@pytest.mark.config(RATE_LIMIT="1000000/minute", PUBLIC_DOCS=True)
 @FUZZED.parametrize()
 @settings(
     max_examples=15,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from enum import StrEnum
 
 from flask import current_app
 from flask import g
 from flask import request
 
 from idp.accounts.models import Operator
+from idp.accounts.permissions import Right
+from idp.accounts.permissions import has_right
 from idp.credentials import services as credentials
 from idp.credentials.active import CredentialKind
 from idp.credentials.usage import record_use
@@ -28,13 +29,6 @@ from idp.webhooks.outbox import rate_limit_exceeded
 
 BEARER_KINDS = (CredentialKind.OAUTH_ACCESS_TOKEN, CredentialKind.PERSONAL_ACCESS_TOKEN)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="idp"'}
-
-
-class Right(StrEnum):
-    """Profile rights that open parts of the API (the owner holds all of them)."""
-
-    MANAGE_USERS = "manage_users"
-    MANAGE_CLIENTS = "manage_clients"
 
 
 def authenticate() -> Operator:
@@ -63,10 +57,6 @@ def authenticate() -> Operator:
         raise ApiError(429, "Too many requests; see Retry-After.", g.ratelimit_headers)
     g.operator = db.session.get(Operator, active.operator_id)
     return g.operator
-
-
-def has_right(operator: Operator, right: Right) -> bool:
-    return operator.is_owner or getattr(operator.profile, right.value)
 
 
 def require(right: Right | None = None) -> Callable:
