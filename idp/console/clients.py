@@ -38,10 +38,11 @@ MINUTES = [InputRequired(), NumberRange(min=0, max=59)]
 class ClientSettingsForm(FlaskForm):
     """What may change on a client; lifetimes in hours and minutes."""
 
-    access_hours = IntegerField(_l("Access token lifetime: hours"), validators=HOURS)
-    access_minutes = IntegerField(_l("minutes"), validators=MINUTES)
-    refresh_hours = IntegerField(_l("Refresh token lifetime: hours"), validators=HOURS)
-    refresh_minutes = IntegerField(_l("minutes"), validators=MINUTES)
+    # Each pair sits in a fieldset whose legend names the lifetime.
+    access_hours = IntegerField(_l("Hours"), validators=HOURS)
+    access_minutes = IntegerField(_l("Minutes"), validators=MINUTES)
+    refresh_hours = IntegerField(_l("Hours"), validators=HOURS)
+    refresh_minutes = IntegerField(_l("Minutes"), validators=MINUTES)
     password_grant = BooleanField(_l("May use the password grant"))
     refresh_tokens = BooleanField(_l("Gets refresh tokens"))
     may_introspect = BooleanField(_l("May introspect tokens (a resource server)"))

@@ -6,6 +6,7 @@ actor and target, exactly as /api/v1/me does.
 
 from __future__ import annotations
 
+from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -95,7 +96,7 @@ def profile_tokens_revoke(token_id: int):
         None,
     )
     if token is None:
-        return redirect(url_for("console.profile_tokens"))
+        abort(404)
     return render_template(
         "console/confirm.html",
         title=_("Revoke the token %(name)s", name=token.name),

@@ -3,7 +3,9 @@
 "use strict";
 
 function localiseDates(root) {
-  const lang = document.documentElement.lang || undefined;
+  // The page's language, in the browser's regional variant when it has one.
+  const page = document.documentElement.lang || "en";
+  const lang = navigator.languages.find((l) => l.split("-")[0] === page) || page;
   const format = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
   for (const element of root.querySelectorAll("time[datetime]")) {
     const moment = new Date(element.getAttribute("datetime"));
