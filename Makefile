@@ -58,5 +58,5 @@ constraints:
 TRANSLATIONS := idp/console/translations
 translations: install
 	$(BIN)/pybabel extract -F idp/console/babel.cfg -k _l --no-location --omit-header -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)

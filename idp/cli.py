@@ -27,6 +27,7 @@ from idp.commands import emit
 from idp.commands import json_option
 from idp.commands import read_stdin_secret
 from idp.config import ConfigError
+from idp.database import find
 from idp.errors import DomainError
 from idp.oauth import services as oauth
 from idp.oauth.models import OAuthClient
@@ -313,7 +314,12 @@ def demo_command(port: int, as_json: bool) -> None:
     try:
         operator = accounts.get_operator(DEMO_OPERATOR)
     except DomainError:
-        operator, _ = accounts.create_operator(DEMO_OPERATOR, profile=profile)
+        # On a fresh database the demo operator is the owner, who may do
+        # everything in the console (webhooks included).
+        has_owner = find(Operator, is_owner=True) is not None
+        operator, _ = accounts.create_operator(
+            DEMO_OPERATOR, profile=profile, is_owner=not has_owner
+        )
     password = generate_secret(SecretKind.PASSWORD)
     accounts.set_password(operator, password)
     secrets = {}
@@ -327,7 +333,9 @@ def demo_command(port: int, as_json: bool) -> None:
                 refresh_token_ttl=current_app.config["DEFAULT_REFRESH_TTL"],
                 may_introspect=introspect,
             )
+    base = f"http://127.0.0.1:{port}"
     result = {
+        "console": f"{base}/console",
         "username": DEMO_OPERATOR,
         "password": password,
         "client_id": DEMO_CLIENT,
@@ -338,11 +346,14 @@ def demo_command(port: int, as_json: bool) -> None:
     if as_json:
         emit(result, True)
         return
-    base = f"http://127.0.0.1:{port}"
     client_auth = f"{DEMO_CLIENT}:{secrets[DEMO_CLIENT]}"
     rs_auth = f"{DEMO_RESOURCE_SERVER}:{secrets[DEMO_RESOURCE_SERVER]}"
     click.echo(
         f"""
+Console: open {base}/console and sign in as {DEMO_OPERATOR}{" (the owner)" if operator.is_owner else ""}
+  username {DEMO_OPERATOR}
+  password {password}
+
 Demo credentials (new on every run; shown only here):
   operator {DEMO_OPERATOR} / {password}
   client   {client_auth}
@@ -362,7 +373,8 @@ Introspect it as a resource server (counts one request of the rate limit):
 Revoke it:
   curl -s -X POST {base}/oauth/revoke -u '{client_auth}' -d 'token=REFRESH_TOKEN'
 
-Admin API docs: open {base}/docs and authorize with a personal access token:
+Admin API docs: open {base}/docs once signed in to the console; to try calls,
+authorize there with a personal access token (console: My profile) or:
   .venv/bin/idp pat create {DEMO_OPERATOR} --name docs
 """
     )
