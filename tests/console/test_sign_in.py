@@ -288,3 +288,21 @@ def test_the_home_page_gives_curl_lines_for_this_server(console):
     assert "curl -X POST http://localhost/oauth/token" in html
     assert "grant_type=password&amp;scope=public-api&amp;username=alice" in html
     assert "grant_type=refresh_token&amp;refresh_token=REFRESH_TOKEN" in html
+
+
+def test_vendored_htmx_is_the_pinned_file(client):
+    """The VENDORED note says which htmx this is; the file must still be it."""
+    import hashlib
+    import os
+
+    import idp.console
+
+    static = os.path.join(os.path.dirname(idp.console.__file__), "static")
+    with open(os.path.join(static, "VENDORED")) as file:
+        note = file.read()
+    with open(os.path.join(static, "htmx.min.js"), "rb") as file:
+        digest = hashlib.sha256(file.read()).hexdigest()
+    assert f"sha256 {digest}" in note
+    served = client.get("/console/static/htmx.min.js")
+    assert served.status_code == 200
+    served.close()
