@@ -385,6 +385,7 @@ authorize there with a personal access token (console: My profile) or:
 
 def init_app(app: Flask) -> None:
     from idp.credentials.cli import COMMANDS as credential_commands
+    from idp.webhooks import delivery_cli  # noqa: F401  (adds to `idp webhook`)
     from idp.webhooks.cli import event_type_group
     from idp.webhooks.cli import webhook_group
     from idp.webhooks.worker import webhooks_group

@@ -146,7 +146,7 @@ def deliver(claimed: Claim) -> sender.Outcome | None:
         body, headers = _request(delivery, endpoint)
     except ssrf.RefusedUrl as refused:
         address, outcome = None, sender.Outcome(duration_ms=0, error=str(refused)[:500])
-    except crypto.Undecryptable:
+    except (crypto.Undecryptable, crypto.KeyMissing):
         address, outcome = (
             None,
             sender.Outcome(

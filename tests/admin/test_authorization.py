@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pytest
 
 from idp.accounts import services as accounts
+from idp.extensions import db
+from idp.webhooks import deliveries as webhook_deliveries
 from idp.webhooks import services as webhooks
 from tests.admin.conftest import AdminActions
 from tests.admin.conftest import bearer
@@ -167,7 +169,15 @@ class Walk:
                     endpoint, _ = webhooks.create_endpoint(
                         None, url="http://127.0.0.1:9/", events=["*"]
                     )
+                    self.webhook_id = endpoint.id
                     return str(endpoint.id)
+            if name == "delivery_id":
+                # A finished one, which the owner may also redeliver.
+                with self.app.app_context():
+                    delivery = webhook_deliveries.send_test(None, self.webhook_id)
+                    delivery.status = "delivered"
+                    db.session.commit()
+                    return str(delivery.id)
             if name == "name":
                 name = f"walk-profile-{next(self.count)}"
                 with self.app.app_context():

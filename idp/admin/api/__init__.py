@@ -10,10 +10,18 @@ from idp.admin.api import accounts
 from idp.admin.api import clients
 from idp.admin.api import credentials
 from idp.admin.api import events
+from idp.admin.api import webhook_deliveries
 from idp.admin.api import webhooks
 from idp.admin.api.auth import add_ratelimit_headers
 
-BLUEPRINTS = (clients.blp, accounts.blp, credentials.blp, webhooks.blp, events.blp)
+BLUEPRINTS = (
+    clients.blp,
+    accounts.blp,
+    credentials.blp,
+    webhooks.blp,
+    webhook_deliveries.blp,
+    events.blp,
+)
 
 
 class TextConverter(UnicodeConverter):

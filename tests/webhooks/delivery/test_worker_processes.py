@@ -30,7 +30,7 @@ def emit_many(app, count: int) -> None:
 def test_a_killed_workers_delivery_is_sent_again_after_its_lease(
     app, receiver, worker_process
 ):
-    make_endpoint(app, receiver.url)
+    _, secret = make_endpoint(app, receiver.url, basic=("hooks", "basic-password-1"))
     receiver.answer(Answer(204, delay=1.5))  # held while the worker is killed
     first = worker_process()
     first.wait_started()
@@ -41,13 +41,17 @@ def test_a_killed_workers_delivery_is_sent_again_after_its_lease(
     claimed_at = time.time()
     [delivery] = deliveries(app)
     assert delivery.status == "pending" and delivery.lease_until is not None
-    worker_process().wait_started()
+    replacement = worker_process()
+    replacement.wait_started()
     second = receiver.wait_for(2, timeout=20)[1]
     assert second.headers["webhook-id"] == held.headers["webhook-id"]
     # Not before the lease (7 s) ran out.
     assert second.at - claimed_at > 4
     wait_until(lambda: deliveries(app)[0].status == "delivered", what="delivered")
     assert deliveries(app)[0].attempts == 1  # the killed attempt was never recorded
+    for process in (first, replacement):
+        assert secret[6:] not in process.output()
+        assert "basic-password-1" not in process.output()
 
 
 def test_sigterm_lets_the_delivery_in_hand_finish_then_stops(
@@ -85,3 +89,23 @@ def test_two_workers_never_send_one_delivery_twice(
     assert all(d.status == "delivered" and d.attempts == 1 for d in deliveries(app))
     senders = [p.output().count(" delivered to endpoint ") for p in workers]
     assert sum(senders) == 120 and all(senders), senders
+
+
+def test_without_a_key_for_the_secrets_the_worker_does_not_start(app, tmp_path):
+    import subprocess
+
+    from tests.webhooks.delivery.conftest import BIN
+    from tests.webhooks.delivery.conftest import REPO
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
+    env["IDP_DATABASE_URL"] = app.config["DATABASE_URL"]
+    result = subprocess.run(
+        [str(BIN / "idp"), "webhooks", "work"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("idp: error: ") and result.stderr.count("\n") == 1

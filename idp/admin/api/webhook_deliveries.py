@@ -1,0 +1,89 @@
+"""/api/v1/webhooks/<id>/…: the delivery log, redelivery, test events, secret rotation.
+
+The owner only, decided in idp.accounts.permissions through the services.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import require
+from idp.admin.api.pagination import paginated
+from idp.database import MAX_ID
+from idp.webhooks import deliveries
+from idp.webhooks.delivery_schemas import DeliveryDetailSchema
+from idp.webhooks.delivery_schemas import DeliverySchema
+from idp.webhooks.delivery_schemas import SecretRotatedSchema
+
+blp = Blueprint(
+    "webhook_deliveries",
+    __name__,
+    url_prefix="/api/v1/webhooks",
+    description="What was sent to a webhook and what it answered; sending again, "
+    "test events and secret rotation. The owner only.",
+)
+SECURITY = [{"bearer": []}]
+WEBHOOK = f"/<int(max={MAX_ID}):webhook_id>"
+DELIVERY = f"{WEBHOOK}/deliveries/<int(max={MAX_ID}):delivery_id>"
+
+
+@blp.route(f"{WEBHOOK}/deliveries")
+class Deliveries(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, DeliverySchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters, webhook_id):
+        """List a webhook's deliveries, newest first"""
+        listing = deliveries.list_deliveries(authenticate(), webhook_id)
+        return paginated(listing, pagination_parameters)
+
+
+@blp.route(DELIVERY)
+class Delivery(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, DeliveryDetailSchema)
+    def get(self, webhook_id, delivery_id):
+        """Read a delivery with its payload and every attempt"""
+        delivery = deliveries.get_delivery(authenticate(), webhook_id, delivery_id)
+        delivery.attempt_log = deliveries.attempts_of(delivery)
+        return delivery
+
+
+@blp.route(f"{DELIVERY}/redeliver")
+class Redeliver(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(202, DeliverySchema)
+    def post(self, webhook_id, delivery_id):
+        """Send a delivered or failed delivery again, with the same webhook-id"""
+        return deliveries.redeliver(authenticate(), webhook_id, delivery_id)
+
+
+@blp.route(f"{WEBHOOK}/test")
+class Test(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(202, DeliverySchema)
+    def post(self, webhook_id):
+        """Send a webhook.test event to this webhook only"""
+        return deliveries.send_test(authenticate(), webhook_id)
+
+
+@blp.route(f"{WEBHOOK}/rotate-secret")
+class RotateSecret(MethodView):
+    @require()
+    @blp.doc(security=SECURITY)
+    @blp.response(200, SecretRotatedSchema)
+    def post(self, webhook_id):
+        """Replace the signing secret
+
+        The new `whsec_…` is in this answer only. Until `previous_secret_expires_at`
+        (IDP_WEBHOOK_SECRET_OVERLAP) deliveries carry a signature by each secret.
+        """
+        endpoint, secret = deliveries.rotate_secret(authenticate(), webhook_id)
+        endpoint.secret = secret
+        return endpoint
