@@ -40,6 +40,11 @@ API_RESOURCES = [
     "/api/v1/operators/{username}/api-accounts",
     "/api/v1/operators/{username}/api-keys",
     "/api/v1/operators/{username}/api-keys/{public_key}",
+    "/api/v1/webhooks/{webhook_id}/deliveries",
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}",
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    "/api/v1/webhooks/{webhook_id}/test",
+    "/api/v1/webhooks/{webhook_id}/rotate-secret",
 ]
 
 
