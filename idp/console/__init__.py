@@ -9,6 +9,7 @@ what: the services do, as they do for the API.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint
@@ -46,18 +47,22 @@ CONTENT_SECURITY_POLICY = (
 
 @dataclass(frozen=True)
 class Section:
-    """An entry of the navigation, shown to operators holding ``right``."""
+    """An entry of the navigation, shown to operators ``right`` permits.
+
+    ``right`` is a profile right or a rule of idp.accounts.permissions taking the
+    operator, as :func:`idp.console.auth.screen` takes.
+    """
 
     label: str
     endpoint: str
-    right: Right | None = None
+    right: Right | Callable | None = None
     order: int = 50
 
 
 SECTIONS: list[Section] = []
 
 
-def section(label, endpoint: str, right: Right | None = None, order: int = 50) -> None:
+def section(label, endpoint: str, right=None, order: int = 50) -> None:
     """Add a navigation entry (``label`` a lazy_gettext string)."""
     SECTIONS.append(Section(label, endpoint, right, order))
     SECTIONS.sort(key=lambda entry: entry.order)
@@ -80,6 +85,7 @@ def init_app(app: Flask) -> None:
     from idp.console import home  # noqa: F401
     from idp.console import profile  # noqa: F401
     from idp.console import templating
+    from idp.console import webhooks  # noqa: F401
 
     app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     # Only console forms are checked (in auth.before_request); OAuth endpoints

@@ -96,8 +96,21 @@ def session_operator() -> Operator | None:
     return operator
 
 
-def screen(right: Right | None = None) -> Callable:
-    """A view for signed-in operators; with ``right``, only those holding it."""
+#: What a screen needs: a profile right, or a rule of idp.accounts.permissions
+#: taking the operator (``permissions.may_manage_webhooks``).
+Rule = Right | Callable[[Operator], bool] | None
+
+
+def permitted(operator: Operator, rule: Rule) -> bool:
+    if rule is None:
+        return True
+    if isinstance(rule, Right):
+        return has_right(operator, rule)
+    return rule(operator)
+
+
+def screen(right: Rule = None) -> Callable:
+    """A view for signed-in operators; with ``right``, only those it permits."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -105,7 +118,7 @@ def screen(right: Right | None = None) -> Callable:
             operator = current_operator()
             if operator is None:
                 return redirect(url_for("console.sign_in"))
-            if right is not None and not has_right(operator, right):
+            if not permitted(operator, right):
                 abort(403)
             return view(*args, **kwargs)
 

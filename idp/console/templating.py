@@ -12,9 +12,9 @@ from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import get_locale
 
-from idp.accounts.permissions import has_right
 from idp.console import SECTIONS
 from idp.console.auth import current_operator
+from idp.console.auth import permitted
 from idp.database import Listing
 
 #: The API's page sizes (flask-smorest's defaults).
@@ -69,11 +69,7 @@ def visible_sections() -> list:
     operator = current_operator()
     if operator is None:
         return []
-    return [
-        entry
-        for entry in SECTIONS
-        if entry.right is None or has_right(operator, entry.right)
-    ]
+    return [entry for entry in SECTIONS if permitted(operator, entry.right)]
 
 
 def init_app(app: Flask) -> None:

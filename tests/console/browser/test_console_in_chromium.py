@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
 from playwright.sync_api import expect
 
@@ -135,3 +136,29 @@ def test_keyboard_sign_in_french_and_sign_out(page, live_console, shot):
     expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
     page.goto("/console/profile")
     expect(page).to_have_url(re.compile(r"/console/sign-in\?next="))
+
+
+@pytest.mark.config(WEBHOOK_ALLOWED_NETWORKS=["127.0.0.1/32"])
+def test_the_owner_adds_a_webhook_with_a_masked_header(page, live_console, shot):
+    with live_console.app.app_context():
+        profile = accounts.create_profile("owner-profile")
+        accounts.create_operator(
+            "boss", profile=profile, password=PASSWORD, is_owner=True
+        )
+    _sign_in(page, "boss")
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_role("link", name="Add a webhook").click()
+    page.get_by_label("URL").fill("http://127.0.0.1:9/hook")
+    page.get_by_label("Every event").check()
+    first = page.get_by_role("group", name="Header 1")
+    first.get_by_label("Header name").fill("X-Api-Key")
+    first.get_by_label("Value", exact=True).fill("MASKED-VALUE-1")
+    first.get_by_label("Mask").check()
+    shot(page, "webhook-form")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_label("Signing secret").input_value().startswith("whsec_")
+    page.get_by_role("link", name="Done").click()
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_text("Stored, masked")).to_be_visible()
+    assert "MASKED-VALUE-1" not in page.content()
+    shot(page, "webhook-edit")
