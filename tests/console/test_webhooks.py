@@ -13,10 +13,10 @@ PAGES = [
     ("get", "/console/webhooks"),
     ("get", "/console/webhooks/new"),
     ("post", "/console/webhooks/new"),
-    ("get", "/console/webhooks/1/edit"),
-    ("post", "/console/webhooks/1/edit"),
-    ("get", "/console/webhooks/1/delete"),
-    ("post", "/console/webhooks/1/delete"),
+    ("get", "/console/webhooks/{id}/edit"),
+    ("post", "/console/webhooks/{id}/edit"),
+    ("get", "/console/webhooks/{id}/delete"),
+    ("post", "/console/webhooks/{id}/delete"),
 ]
 NEW = {
     "url": "http://127.0.0.1:9/hook",
@@ -42,11 +42,11 @@ def owner(console):
 
 
 def _endpoint(app) -> dict:
-    """What is stored of webhook 1, in clear."""
+    """What is stored of the one webhook, in clear."""
     with app.app_context():
-        endpoint = db.session.get(WebhookEndpoint, 1)
-        assert endpoint is not None
+        endpoint = db.session.query(WebhookEndpoint).one()
         return {
+            "id": endpoint.id,
             "url": endpoint.url,
             "headers": endpoint.header_values(),
             "basic": endpoint.basic_auth(),
@@ -63,7 +63,9 @@ def test_only_the_owner_sees_webhooks(owner, other_console, role):
     other_console.operator("admin", **role)
     other_console.sign_in("admin")
     assert "/console/webhooks" not in other_console.text("/console")
+    webhook_id = _endpoint(owner.app)["id"]
     for method, path in PAGES:
+        path = path.format(id=webhook_id)
         if method == "post":
             response = other_console.post(path, NEW)
         else:
@@ -83,11 +85,12 @@ def test_add_shows_the_signing_secret_once_and_never_a_masked_value(owner):
         ("X-Team", "payments"),
     ]
     assert endpoint["basic"] == ("idp", "BASIC-PASSWORD-1")
-    for path in ("/console/webhooks", "/console/webhooks/1/edit"):
+    edit_path = f"/console/webhooks/{endpoint['id']}/edit"
+    for path in ("/console/webhooks", edit_path):
         page = owner.text(path)
         for hidden in (secret, "MASKED-VALUE-1", "BASIC-PASSWORD-1"):
             assert hidden not in page, (path, hidden)
-    edit = owner.text("/console/webhooks/1/edit")
+    edit = owner.text(edit_path)
     assert 'value="payments"' in edit  # an unmasked value is shown
     assert "Stored, masked" in edit
 
@@ -95,7 +98,7 @@ def test_add_shows_the_signing_secret_once_and_never_a_masked_value(owner):
 def test_saving_with_empty_masked_values_keeps_them(owner):
     owner.post("/console/webhooks/new", NEW)
     response = owner.post(
-        "/console/webhooks/1/edit",
+        f"/console/webhooks/{_endpoint(owner.app)['id']}/edit",
         {
             **NEW,
             "url": "http://127.0.0.1:9/other",
@@ -133,20 +136,19 @@ def test_bad_input_is_a_form_message_and_adds_nothing(owner, change, message):
 
 def test_delete_asks_first(owner):
     owner.post("/console/webhooks/new", NEW)
-    assert "cannot be undone" in owner.text("/console/webhooks/1/delete")
-    assert owner.http.post("/console/webhooks/1/delete").status_code == 400  # no CSRF
-    assert owner.post("/console/webhooks/1/delete").status_code == 302
+    path = f"/console/webhooks/{_endpoint(owner.app)['id']}/delete"
+    assert "cannot be undone" in owner.text(path)
+    assert owner.http.post(path).status_code == 400  # no CSRF
+    assert owner.post(path).status_code == 302
     with owner.app.app_context():
         assert db.session.query(WebhookEndpoint).count() == 0
 
 
 def test_webhook_pages_keep_the_policy(owner):
     owner.post("/console/webhooks/new", NEW)
-    for path in (
-        "/console/webhooks",
-        "/console/webhooks/new",
-        "/console/webhooks/1/edit",
-    ):
+    edit = f"/console/webhooks/{_endpoint(owner.app)['id']}/edit"
+    for path in ("/console/webhooks", "/console/webhooks/new", edit):
         response = owner.get(path)
+        assert response.status_code == 200, path
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
         assert " style=" not in response.get_data(as_text=True)
