@@ -6,6 +6,7 @@ shows them, and leaving them empty keeps what is stored, as the API does.
 
 from __future__ import annotations
 
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -34,7 +35,9 @@ from idp.console.auth import current_operator
 from idp.console.auth import screen
 from idp.console.forms import apply_error
 from idp.console.templating import paginate
+from idp.errors import Conflict
 from idp.errors import DomainError
+from idp.webhooks import deliveries
 from idp.webhooks import services
 
 section(_l("Webhooks"), "console.webhooks", may_manage_webhooks, order=60)
@@ -195,5 +198,90 @@ def webhooks_delete(webhook_id: int):
         question=_("Its delivery log goes with it. This cannot be undone."),
         button=_("Delete"),
         action=url_for("console.webhooks_delete", webhook_id=webhook_id),
+        cancel=url_for("console.webhooks"),
+    )
+
+
+# -- deliveries, tests and the signing secret --------------------------------
+
+
+@bp.get("/webhooks/<int:webhook_id>/deliveries")
+@screen(may_manage_webhooks)
+def webhooks_deliveries(webhook_id: int):
+    me = current_operator()
+    return render_template(
+        "console/webhooks/deliveries.html",
+        endpoint=services.get_endpoint(me, webhook_id),
+        page=paginate(deliveries.list_deliveries(me, webhook_id)),
+    )
+
+
+@bp.get("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>")
+@screen(may_manage_webhooks)
+def webhooks_delivery(webhook_id: int, delivery_id: int):
+    delivery = deliveries.get_delivery(current_operator(), webhook_id, delivery_id)
+    return render_template(
+        "console/webhooks/delivery.html",
+        delivery=delivery,
+        attempts=deliveries.attempts_of(delivery),
+    )
+
+
+@bp.post("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver")
+@screen(may_manage_webhooks)
+def webhooks_redeliver(webhook_id: int, delivery_id: int):
+    try:
+        deliveries.redeliver(current_operator(), webhook_id, delivery_id)
+    except Conflict as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Delivery %(id)s queued again.", id=delivery_id), "success")
+    return redirect(
+        url_for(
+            "console.webhooks_delivery",
+            webhook_id=webhook_id,
+            delivery_id=delivery_id,
+        )
+    )
+
+
+@bp.post("/webhooks/<int:webhook_id>/test")
+@screen(may_manage_webhooks)
+def webhooks_test(webhook_id: int):
+    try:
+        deliveries.send_test(current_operator(), webhook_id)
+    except Conflict as error:
+        flash(str(error), "error")
+    else:
+        flash(_("A test event is on its way."), "success")
+    return redirect(url_for("console.webhooks_deliveries", webhook_id=webhook_id))
+
+
+@bp.route("/webhooks/<int:webhook_id>/rotate-secret", methods=["GET", "POST"])
+@screen(may_manage_webhooks)
+def webhooks_rotate(webhook_id: int):
+    me = current_operator()
+    endpoint = services.get_endpoint(me, webhook_id)
+    if request.method == "POST":  # the CSRF token was checked before the view
+        _endpoint, secret = deliveries.rotate_secret(me, webhook_id)
+        flash(_("New signing secret set."), "success")
+        return render_template(
+            "console/profile/secret.html",
+            label=_("Signing secret"),
+            secret=secret,
+            back=url_for("console.webhooks"),
+        )
+    return render_template(
+        "console/confirm.html",
+        title=_(
+            "Rotate the signing secret of the webhook to %(url)s", url=endpoint.url
+        ),
+        question=_(
+            "The old secret keeps signing for %(overlap)s, so that the receiver can "
+            "switch over.",
+            overlap=current_app.config["WEBHOOK_SECRET_OVERLAP"],
+        ),
+        button=_("Rotate the secret"),
+        action=url_for("console.webhooks_rotate", webhook_id=webhook_id),
         cancel=url_for("console.webhooks"),
     )

@@ -152,3 +152,49 @@ def test_webhook_pages_keep_the_policy(owner):
         assert response.status_code == 200, path
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
         assert " style=" not in response.get_data(as_text=True)
+
+
+def test_test_event_delivery_log_and_redelivery(owner):
+    owner.post("/console/webhooks/new", NEW)
+    webhook_id = _endpoint(owner.app)["id"]
+    assert "No delivery yet." in owner.text(
+        f"/console/webhooks/{webhook_id}/deliveries"
+    )
+    response = owner.post(f"/console/webhooks/{webhook_id}/test")
+    assert response.status_code == 302
+    log = owner.text(f"/console/webhooks/{webhook_id}/deliveries")
+    assert "webhook.test" in log and "pending" in log
+    with owner.app.app_context():
+        from idp.webhooks.models import WebhookDelivery
+
+        delivery = db.session.query(WebhookDelivery).one()
+        delivery_id = delivery.id
+        delivery.status = "failed"  # as the worker leaves it after giving up
+        db.session.commit()
+    detail = owner.text(f"/console/webhooks/{webhook_id}/deliveries/{delivery_id}")
+    assert "No attempt yet." in detail
+    redeliver = f"/console/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"
+    assert owner.http.post(redeliver).status_code == 400  # no CSRF
+    assert owner.post(redeliver).status_code == 302
+    again = owner.text(f"/console/webhooks/{webhook_id}/deliveries/{delivery_id}")
+    assert "queued again" in again and "pending" in again
+    owner.post(redeliver)  # pending already: the service's refusal, as a message
+    assert "is pending" in owner.text(
+        f"/console/webhooks/{webhook_id}/deliveries/{delivery_id}"
+    )
+
+
+def test_rotating_the_signing_secret_asks_and_shows_it_once(owner):
+    first = owner.post("/console/webhooks/new", NEW).get_data(as_text=True)
+    old = re.search(r'value="(whsec_[^"]+)"', first).group(1)
+    webhook_id = _endpoint(owner.app)["id"]
+    path = f"/console/webhooks/{webhook_id}/rotate-secret"
+    assert "keeps signing for 24h" in owner.text(path)
+    html = owner.post(path).get_data(as_text=True)
+    new = re.search(r'value="(whsec_[^"]+)"', html).group(1)
+    assert new != old
+    with owner.app.app_context():
+        endpoint = db.session.get(WebhookEndpoint, webhook_id)
+        assert endpoint.signing_secrets() == [new, old]
+    for page in ("/console/webhooks", f"/console/webhooks/{webhook_id}/edit"):
+        assert new not in owner.text(page)
