@@ -15,10 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("IDPTEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
+
+
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +72,8 @@ def page(browser, live_console):
         timezone_id="Europe/Paris",
         permissions=["clipboard-read", "clipboard-write"],
     )
-    context.set_default_timeout(10_000)
+    # Generous: CI shares two cores with the database and the rest of the suite.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     errors: list[str] = []
     # A CSP violation or a script error is a failure, not a silent degradation.
