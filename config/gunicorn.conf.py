@@ -21,9 +21,10 @@ graceful_timeout = 20
 # Resource servers keep pooled connections to idp: closing idle ones sooner
 # races their reuse (a reset the caller sees as idp being down).
 keepalive = 75
-# Access logs carry paths and statuses, never bodies: tokens travel in bodies
-# and headers, and neither is logged.
+# Access logs carry paths and statuses, never bodies or headers (tokens travel
+# there), and a query string's values are redacted (idp.logs.AccessLogger).
 accesslog = "-"
+logger_class = "idp.logs.AccessLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 

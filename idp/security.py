@@ -16,6 +16,8 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 #: Bytes of randomness in every issued secret (256 bits).
@@ -56,6 +58,13 @@ def keyed_digest(value: str) -> bytes:
     """An HMAC of ``value`` under the app's secret key, for in-memory caches only."""
     key = str(current_app.config["SECRET_KEY"] or "testing").encode()
     return hmac.digest(key, value.encode(), "sha256")
+
+
+def derived_key(secret_key: str | None, purpose: str) -> bytes:
+    """A key for one ``purpose`` derived (HKDF-SHA256) from the app's secret key."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()
+    ).derive(str(secret_key or "testing").encode())
 
 
 def constant_time_equals(a: bytes | str, b: bytes | str) -> bool:

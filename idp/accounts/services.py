@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import has_request_context
+from flask import request
 from sqlalchemy import select
 
 from idp import cache
@@ -20,7 +21,7 @@ from idp.errors import Conflict
 from idp.errors import InvalidInput
 from idp.errors import NotFound
 from idp.extensions import db
-from idp.ratelimit import limiter
+from idp.ratelimit import login_throttle
 from idp.ratelimit.limiter import parse_limit
 from idp.security import SecretKind
 from idp.security import generate_secret
@@ -223,19 +224,26 @@ def set_password(operator: Operator, password: str) -> None:
     db.session.commit()
 
 
-def authenticate_operator(username: str, password: str) -> Operator | None:
+def authenticate_operator(
+    username: str, password: str, source: str | None = None
+) -> Operator | None:
     """The operator with these credentials, or None, in the same time either way.
 
-    After ``LOGIN_FAILURE_LIMIT`` failures for one username, every attempt fails
-    until the window passes, with the same answer, so guessing a password is slow
-    and the lockout cannot be told from a wrong password.
+    Failures slow further attempts from the same source for the same username
+    (:class:`idp.ratelimit.LoginThrottle`); a delayed attempt answers like a wrong
+    password. ``source`` defaults to the request's address.
     """
-    failure_limit = current_app.config["LOGIN_FAILURE_LIMIT"]
-    locked = limiter().too_many_failures(username, failure_limit)
+    if source is None and has_request_context():
+        source = request.remote_addr
     operator = find(Operator, username=username)
-    ok, new_hash = verify_password(operator and operator.password_hash, password)
-    if locked or not ok:
-        limiter().count_failure(username, failure_limit)
+    new_hash = None
+
+    def verify() -> bool:
+        nonlocal new_hash
+        ok, new_hash = verify_password(operator and operator.password_hash, password)
+        return ok
+
+    if not login_throttle().attempt(username, source, verify):
         return None
     if new_hash:
         operator.password_hash = new_hash

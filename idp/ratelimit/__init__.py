@@ -10,8 +10,10 @@ from limits.storage import storage_from_string
 
 from idp.ratelimit.limiter import OperatorLimiter
 from idp.ratelimit.limiter import Window
+from idp.ratelimit.login import LoginThrottle
+from idp.security import derived_key
 
-__all__ = ["OperatorLimiter", "Window", "init_app", "limiter"]
+__all__ = ["LoginThrottle", "OperatorLimiter", "Window", "init_app", "limiter"]
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,16 @@ def init_app(app: Flask, *, serving: bool = True) -> None:
     app.extensions["idp.ratelimit"] = OperatorLimiter(
         storage, default=str(app.config["RATE_LIMIT"])
     )
+    app.extensions["idp.login_throttle"] = LoginThrottle(
+        storage,
+        str(app.config["LOGIN_FAILURE_LIMIT"]),
+        derived_key(app.config["SECRET_KEY"], "idp login throttle"),
+    )
 
 
 def limiter() -> OperatorLimiter:
     return current_app.extensions["idp.ratelimit"]
+
+
+def login_throttle() -> LoginThrottle:
+    return current_app.extensions["idp.login_throttle"]

@@ -103,26 +103,3 @@ class OperatorLimiter:
             exceeded=count > item.amount,
             counted=counted,
         )
-
-    def too_many_failures(self, username: str, limit: str) -> bool:
-        """Whether ``username`` already failed to log in ``limit`` times.
-
-        Fails open when the store is unreachable, like :meth:`hit`.
-        """
-        item = parse_limit(limit)
-        try:
-            failures = self.storage.get(item.key_for("login-failures", username))
-        except (StorageError, redis.RedisError) as error:
-            log.warning("rate-limit store unreachable, not checking logins: %s", error)
-            return False
-        return failures >= item.amount
-
-    def count_failure(self, username: str, limit: str) -> None:
-        """Count one failed login of ``username``."""
-        item = parse_limit(limit)
-        try:
-            self.storage.incr(
-                item.key_for("login-failures", username), item.get_expiry()
-            )
-        except (StorageError, redis.RedisError) as error:
-            log.warning("rate-limit store unreachable, not counting: %s", error)
