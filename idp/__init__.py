@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     from idp import database
     from idp import errors
     from idp import health
+    from idp import inputs
     from idp import oauth
     from idp import ratelimit
     from idp.admin import api as admin_api
@@ -32,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+    inputs.init_app(app)
     database.init_app(app)
     cache.init_app(app)
     ratelimit.init_app(app, serving=serving)

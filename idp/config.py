@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     # Bytes in a request body; larger ones get 413 before anything parses them.
     # No request idp reads comes near it.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Seconds each read of a request body may wait for the client (under
+    # gunicorn); a body that stalls longer gets 408 and frees its thread.
+    "REQUEST_READ_TIMEOUT": 10,
     # Number of reverse proxies whose X-Forwarded-* headers are trusted.
     "TRUSTED_PROXIES": 0,
     # A console session ends after this many minutes without a request, and

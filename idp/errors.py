@@ -106,8 +106,10 @@ def http_error_response(error: HTTPException) -> Response:
             else:
                 errors[location] = found
         return problem(error.code, error.description, headers=headers, errors=errors)
+    # RFC 6749 §5.2 names a malformed request invalid_request.
+    name = "invalid_request" if error.code == 400 else error.name
     response = jsonify(
-        error=error.name.lower().replace(" ", "_"),
+        error=name.lower().replace(" ", "_"),
         error_description=error.description,
     )
     response.status_code = error.code
