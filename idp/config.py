@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     # Bytes in a request body; larger ones get 413 before anything parses them.
     # No request idp reads comes near it.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Seconds to connect to the database, for a statement or a lock, and for a
+    # pooled connection: past it the request answers 503 instead of hanging.
+    "DATABASE_TIMEOUT": 5,
     # Seconds each read of a request body may wait for the client (under
     # gunicorn); a body that stalls longer gets 408 and frees its thread.
     "REQUEST_READ_TIMEOUT": 10,

@@ -51,6 +51,26 @@ class Listing:
         return list(db.session.scalars(self.statement.offset(offset).limit(size)))
 
 
+def engine_options(config) -> dict:
+    """Bounded waits, so that a database that hangs is a 503, not a hung request.
+
+    PostgreSQL gets a connect timeout and statement and lock timeouts; SQLite
+    waits on locks (busy_timeout below). Parameters never appear in an error
+    message, so no value a client sent reaches a log.
+    """
+    options = {"pool_pre_ping": True, "hide_parameters": True}
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        options["pool_timeout"] = config["DATABASE_TIMEOUT"]
+        milliseconds = int(float(config["DATABASE_TIMEOUT"]) * 1000)
+        options["connect_args"] = {
+            "connect_timeout": max(1, int(config["DATABASE_TIMEOUT"])),
+            "options": f"-c statement_timeout={milliseconds} "
+            f"-c lock_timeout={milliseconds} "
+            f"-c idle_in_transaction_session_timeout={milliseconds * 6}",
+        }
+    return options
+
+
 def init_app(app: Flask) -> None:
     # Import every model so that metadata and migrations see them.
     from idp.accounts import models as _accounts  # noqa: F401
@@ -58,7 +78,7 @@ def init_app(app: Flask) -> None:
     from idp.oauth import models as _oauth  # noqa: F401
     from idp.webhooks import models as _webhooks  # noqa: F401
 
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
 

@@ -8,15 +8,28 @@ page and never a traceback.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from flask import Response
 from flask import jsonify
 from flask import request
 from marshmallow import Schema
 from marshmallow import fields
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.http import HTTP_STATUS_CODES
+
+from idp.logs import OncePerInterval
+
+#: SQLSTATE classes of a database that cannot serve now (connection, read-only
+#: transaction, insufficient resources such as a full disk, operator
+#: intervention, a statement timeout), not of a wrong query.
+_UNAVAILABLE_SQLSTATES = ("08", "25006", "53", "57")
+#: SQLite's words for the same.
+_UNAVAILABLE_SQLITE = ("readonly", "read-only", "disk", "locked", "unable to open")
 
 
 class DomainError(Exception):
@@ -95,6 +108,8 @@ def problem(
 def http_error_response(error: HTTPException) -> Response:
     """The JSON answer to an HTTP error raised outside the OAuth endpoints."""
     headers = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
+    if error.code == 503:
+        headers.setdefault("Retry-After", "5")
     if request.path.startswith("/api/"):
         errors = {}
         messages = (getattr(error, "data", None) or {}).get("messages") or {}
@@ -106,8 +121,11 @@ def http_error_response(error: HTTPException) -> Response:
             else:
                 errors[location] = found
         return problem(error.code, error.description, headers=headers, errors=errors)
-    # RFC 6749 §5.2 names a malformed request invalid_request.
-    name = "invalid_request" if error.code == 400 else error.name
+    # RFC 6749 §5.2 names a malformed request invalid_request, and §4.1.2.1
+    # a server that cannot serve now temporarily_unavailable.
+    name = {400: "invalid_request", 503: "temporarily_unavailable"}.get(
+        error.code, error.name
+    )
     response = jsonify(
         error=name.lower().replace(" ", "_"),
         error_description=error.description,
@@ -136,7 +154,43 @@ def register_error_handlers(app: Flask) -> None:
     def api_error(error: ApiError):
         return problem(error.status, error.detail, headers=error.headers)
 
+    # Not app.logger: reading it installs Flask's handler on the idp logger,
+    # and every idp log line would print twice.
+    outage_log = OncePerInterval(logging.getLogger(__name__))
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        if not database_unavailable(error):
+            return unexpected_error(error)
+        from idp.extensions import db
+
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            db.session.remove()
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
+        outage_log.warning(f"database unavailable: {reason}")
+        return http_error_response(
+            ServiceUnavailable(
+                "The database cannot serve this request now (unreachable, or not "
+                "accepting writes); try again shortly."
+            )
+        )
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return http_error_response(InternalServerError())
+
+
+def database_unavailable(error: DBAPIError) -> bool:
+    """Whether ``error`` says the database cannot serve now, rather than a bug."""
+    if error.connection_invalidated:
+        return True
+    state = getattr(getattr(error, "orig", None), "sqlstate", None)
+    if state:
+        return state.startswith(_UNAVAILABLE_SQLSTATES)
+    message = str(getattr(error, "orig", error)).lower()
+    return any(word in message for word in _UNAVAILABLE_SQLITE) or (
+        "connection" in message
+    )

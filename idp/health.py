@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import jsonify
+from flask import request
 from sqlalchemy import text
 
 from idp.cache import hot_cache
@@ -20,21 +21,34 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """200 when the database and Redis (if configured) answer, else 503."""
+    """Whether this instance can serve: the database answers and accepts writes.
+
+    Redis's state is reported but does not decide, since introspection keeps
+    serving without it (``degraded``); ``?strict=1`` requires it too, for
+    monitoring that wants to know.
+    """
     checks = {"database": _check_database(), "redis": _check_redis()}
-    ready = all(state in ("ok", "not configured") for state in checks.values())
-    return jsonify(status="ok" if ready else "unavailable", checks=checks), (
-        200 if ready else 503
-    )
+    redis_ok = checks["redis"] in ("ok", "not configured")
+    strict = request.args.get("strict") in ("1", "true")
+    if checks["database"] != "ok" or (strict and not redis_ok):
+        return jsonify(status="unavailable", checks=checks), 503
+    return jsonify(status="ok" if redis_ok else "degraded", checks=checks), 200
 
 
 def _check_database() -> str:
+    """A real write (committed, of nothing new), so a full or read-only disk shows."""
     try:
         db.session.execute(text("SELECT 1"))
-        return "ok"
     except Exception:  # any driver error means not ready
         db.session.rollback()
         return "unavailable"
+    try:
+        db.session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        db.session.commit()
+    except Exception:  # the database answers, but not to writes
+        db.session.rollback()
+        return "read-only"
+    return "ok"
 
 
 def _check_redis() -> str:

@@ -30,9 +30,21 @@ def test_readyz_is_ready_when_database_and_redis_answer(client: FlaskClient) -> 
 
 
 @pytest.mark.config(REDIS_URL="redis://127.0.0.1:1/0")
-def test_readyz_is_unavailable_when_redis_is_down(client: FlaskClient) -> None:
-    """An unreachable Redis makes the server not ready: 503."""
+def test_readyz_is_degraded_not_down_when_redis_is_down(client: FlaskClient) -> None:
+    """Introspection serves without Redis: a load balancer must keep the instance."""
     response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json == {
+        "status": "degraded",
+        "checks": {"database": "ok", "redis": "unavailable"},
+    }
+
+
+@pytest.mark.config(REDIS_URL="redis://127.0.0.1:1/0")
+def test_strict_readyz_requires_redis(client: FlaskClient) -> None:
+    """For monitoring that wants Redis too."""
+    response = client.get("/readyz?strict=1")
 
     assert response.status_code == 503
     assert response.json == {

@@ -8,7 +8,10 @@ Redis cannot be reached, the use is simply not recorded.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 
 from idp.cache import hot_cache
 from idp.credentials.active import ActiveCredential
@@ -17,12 +20,14 @@ from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
 from idp.extensions import db
+from idp.logs import OncePerInterval
 from idp.oauth.models import OAuthClient
 from idp.oauth.models import OAuthToken
 from idp.timeutil import utcnow
 
 #: Seconds between two recorded uses of one credential.
 PERIOD = 60
+_skipped = OncePerInterval(logging.getLogger(__name__), interval=60)
 
 _MODELS = {
     CredentialKind.OAUTH_ACCESS_TOKEN: OAuthToken,
@@ -43,12 +48,18 @@ def record_client_use(client_id: int) -> None:
 
 
 def _record(model, row_id: int, kind: str) -> None:
+    """Best-effort: a database that refuses the write (read-only, full) must not
+    fail the introspection that only wanted to note it."""
     if not hot_cache().mark_once(f"used:{kind}:{row_id}", PERIOD):
         return
-    db.session.execute(
-        update(model)
-        .where(model.id == row_id)
-        .values(last_used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    try:
+        db.session.execute(
+            update(model)
+            .where(model.id == row_id)
+            .values(last_used_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        _skipped.warning(f"last use not recorded: {type(error.orig).__name__}")
