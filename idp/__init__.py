@@ -19,6 +19,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     from idp import console
     from idp import database
     from idp import errors
+    from idp import headers
     from idp import health
     from idp import inputs
     from idp import oauth
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
     inputs.init_app(app)
+    headers.init_app(app)
     database.init_app(app)
     cache.init_app(app)
     ratelimit.init_app(app, serving=serving)

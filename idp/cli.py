@@ -219,7 +219,11 @@ def client_dict(client: OAuthClient) -> dict:
 @click.option(
     "--refresh-ttl", type=Duration(), help="Refresh-token lifetime, e.g. 30d."
 )
-@click.option("--password-grant/--no-password-grant", default=True)
+@click.option(
+    "--password-grant/--no-password-grant",
+    default=None,
+    help="Default: yes, except with --introspect.",
+)
 @click.option("--refresh-token/--no-refresh-token", default=True)
 @click.option("--introspect", is_flag=True, help="May introspect (a resource server).")
 @click.option(
@@ -230,7 +234,7 @@ def client_create(
     secret_stdin: bool,
     access_ttl: int | None,
     refresh_ttl: int | None,
-    password_grant: bool,
+    password_grant: bool | None,
     refresh_token: bool,
     introspect: bool,
     publish_events: bool,

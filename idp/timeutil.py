@@ -7,7 +7,12 @@ import datetime as dt
 
 def utcnow() -> dt.datetime:
     """The current UTC time, naive, at whole seconds as tokens report it."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return _clock().replace(tzinfo=None, microsecond=0)
+
+
+def _clock() -> dt.datetime:
+    """The one source of idp's time, which tests replace to move it by hand."""
+    return dt.datetime.now(dt.UTC)
 
 
 def timestamp(moment: dt.datetime) -> int:

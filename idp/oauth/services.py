@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from idp import cache
 from idp import names
+from idp.accounts import permissions
 from idp.accounts.models import Operator
 from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
@@ -94,12 +95,15 @@ def register_client(
     secret: str | None = None,
     access_token_ttl: int,
     refresh_token_ttl: int,
-    password_grant: bool = True,
+    password_grant: bool | None = None,
     refresh_tokens: bool = True,
     may_introspect: bool = False,
     may_publish_events: bool = False,
 ) -> tuple[OAuthClient, str]:
     """A new client and its secret in clear, to be shown once.
+
+    A resource server (``may_introspect``) gets the password grant only when
+    asked: it checks tokens, it does not log people in.
 
     An admin-chosen secret may be weak, so every secret is hashed with argon2id.
     """
@@ -125,7 +129,7 @@ def register_client(
         secret_hash=hash_password(secret),
         access_token_ttl=access_token_ttl,
         refresh_token_ttl=refresh_token_ttl,
-        password_grant=password_grant,
+        password_grant=not may_introspect if password_grant is None else password_grant,
         refresh_tokens=refresh_tokens,
         may_introspect=may_introspect,
         may_publish_events=may_publish_events,
@@ -168,8 +172,11 @@ def update_client(
     return client
 
 
-def rotate_client_secret(client: OAuthClient) -> str:
+def rotate_client_secret(client: OAuthClient, actor: Operator | None = None) -> str:
     """A new generated secret; the old one stops working at once."""
+    permissions.require_ending_logins(
+        actor, owner_affected=_owner_logged_in_through(client)
+    )
     secret = generate_secret(SecretKind.CLIENT_SECRET)
     client.secret_hash = hash_password(secret)
     emit("client.secret_rotated", {"client_id": client.client_id})
@@ -178,8 +185,11 @@ def rotate_client_secret(client: OAuthClient) -> str:
     return secret
 
 
-def delete_client(client: OAuthClient) -> None:
+def delete_client(client: OAuthClient, actor: Operator | None = None) -> None:
     """Delete a client and every token issued through it."""
+    permissions.require_ending_logins(
+        actor, owner_affected=_owner_logged_in_through(client)
+    )
     db.session.execute(
         OAuthToken.__table__.delete().where(OAuthToken.client_id == client.id)
     )
@@ -187,6 +197,24 @@ def delete_client(client: OAuthClient) -> None:
     emit("client.deleted", {"client_id": client.client_id})
     db.session.commit()
     cache.invalidate(clients=True)
+
+
+def _owner_logged_in_through(client: OAuthClient) -> bool:
+    """Whether the owner holds a token through ``client`` that still works."""
+    now = utcnow()
+    live = or_(
+        (OAuthToken.access_revoked_at.is_(None)) & (OAuthToken.access_expires_at > now),
+        (OAuthToken.refresh_revoked_at.is_(None))
+        & (OAuthToken.refresh_expires_at > now),
+    )
+    return bool(
+        db.session.scalar(
+            select(OAuthToken.id)
+            .join(Operator, Operator.id == OAuthToken.operator_id)
+            .where(OAuthToken.client_id == client.id, Operator.is_owner, live)
+            .limit(1)
+        )
+    )
 
 
 def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | None:
