@@ -113,6 +113,25 @@ def require_manage_webhooks(actor: Operator | None) -> None:
         raise Forbidden("Only the owner manages webhooks and event types.")
 
 
+def require_rate_limit_change(actor: Operator | None, operator: Operator) -> None:
+    """Nobody sets its own rate limit over HTTP; another admin or the idp command does."""
+    if actor is not None and actor.id == operator.id:
+        raise Forbidden("Nobody changes its own rate limit; another admin may.")
+
+
+def require_ending_logins(actor: Operator | None, *, owner_affected: bool) -> None:
+    """Only the owner ends the owner's logins, whatever the surface.
+
+    Deleting a client, or rotating its secret, ends the logins made through it;
+    when the owner holds one, only the owner (or the idp command) may.
+    """
+    if not may_change(actor, owner_affected=owner_affected):
+        raise Forbidden(
+            "The owner has live logins through this client; only the owner may "
+            "delete it or rotate its secret."
+        )
+
+
 #: The rights that administer idp itself.
 ADMIN_RIGHTS = ("manage_users", "manage_clients")
 _REACH = {Level.NONE: 0, Level.OWN: 1, Level.ALL: 2}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import has_request_context
 from flask import request
+from sqlalchemy import delete
 from sqlalchemy import select
+from sqlalchemy import update
 
 from idp import cache
 from idp import names
@@ -27,6 +29,7 @@ from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import hash_password
 from idp.security import verify_password
+from idp.timeutil import utcnow
 from idp.webhooks.events import operator_data
 from idp.webhooks.outbox import emit
 
@@ -201,6 +204,11 @@ def update_operator(
     permissions.require_change(actor, owner_affected=operator.is_owner)
     if profile is not None:
         permissions.require_holds(actor, profile)
+    if rate_limit is not None:
+        permissions.require_rate_limit_change(actor, operator)
+    if is_active is False and operator.is_active:
+        # Reactivation must not bring back what was issued before.
+        _end_credentials(operator)
     if is_active is not None:
         operator.is_active = is_active
     if profile is not None:
@@ -213,6 +221,34 @@ def update_operator(
     db.session.commit()
     cache.invalidate()
     return operator
+
+
+def _end_credentials(operator: Operator) -> None:
+    """Revoke every token and key of ``operator`` and delete its API accounts."""
+    from idp.credentials.models import ApiAccount
+    from idp.credentials.models import ApiKey
+    from idp.credentials.models import PersonalAccessToken
+    from idp.oauth.models import OAuthToken
+
+    now = utcnow()
+    mine = {"operator_id": operator.id}
+    for model, column in (
+        (OAuthToken, "access_revoked_at"),
+        (OAuthToken, "refresh_revoked_at"),
+        (PersonalAccessToken, "revoked_at"),
+        (ApiKey, "revoked_at"),
+    ):
+        db.session.execute(
+            update(model)
+            .filter_by(**mine, **{column: None})
+            .values({column: now})
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        delete(ApiAccount)
+        .filter_by(**mine)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def set_password(operator: Operator, password: str) -> None:

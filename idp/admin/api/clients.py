@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from idp.admin.api.auth import Right
+from idp.admin.api.auth import authenticate
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
 from idp.oauth import services
@@ -81,7 +82,7 @@ class ClientById(MethodView):
     @blp.response(204)
     def delete(self, client_id):
         """Delete a client and every token issued through it"""
-        services.delete_client(services.get_client(client_id))
+        services.delete_client(services.get_client(client_id), actor=authenticate())
 
 
 @blp.route("/<client_id>/rotate-secret")
@@ -92,5 +93,7 @@ class ClientSecret(MethodView):
     def post(self, client_id):
         """Replace the secret; the new one is in this answer only"""
         client = services.get_client(client_id)
-        client.client_secret = services.rotate_client_secret(client)
+        client.client_secret = services.rotate_client_secret(
+            client, actor=authenticate()
+        )
         return client
