@@ -114,8 +114,11 @@ def require_manage_webhooks(actor: Operator | None) -> None:
 
 
 def require_rate_limit_change(actor: Operator | None, operator: Operator) -> None:
-    """Nobody sets its own rate limit over HTTP; another admin or the idp command does."""
-    if actor is not None and actor.id == operator.id:
+    """Nobody but the owner sets its own rate limit; another admin may.
+
+    Otherwise manage_users would lift its holder's own limit.
+    """
+    if actor is not None and actor.id == operator.id and not actor.is_owner:
         raise Forbidden("Nobody changes its own rate limit; another admin may.")
 
 

@@ -83,6 +83,8 @@ class Rule:
     owner_changes_owner: bool = False
     #: Only the owner (webhooks and event types).
     owner_only: bool = False
+    #: The body sets a rate limit, which nobody but the owner sets on itself.
+    sets_rate_limit: bool = False
 
 
 def rule_for(method: str, path: str) -> Rule:
@@ -94,7 +96,9 @@ def rule_for(method: str, path: str) -> Rule:
     if path.startswith(("/api/v1/webhooks", "/api/v1/event-types")):
         return Rule(owner_only=True)
     if path == "/api/v1/operators/{username}" and method == "patch":
-        return Rule(right="manage_users", owner_changes_owner=True)
+        return Rule(
+            right="manage_users", owner_changes_owner=True, sets_rate_limit=True
+        )
     if path.startswith("/api/v1/profiles") or path in (
         "/api/v1/operators",
         "/api/v1/operators/{username}",
@@ -116,6 +120,8 @@ def allowed(role: str, rule: Rule, target: str | None) -> bool | int:
         return role == "owner" or 403
     if rule.right:
         if rule.owner_changes_owner and target == "owner" and role != "owner":
+            return 403
+        if rule.sets_rate_limit and target == USERNAMES[role] and role != "owner":
             return 403
         return role in HOLDERS[rule.right] or 403
     if rule.kind is None:

@@ -90,3 +90,75 @@ def test_reactivation_does_not_revive_earlier_credentials(oauth_actions, admin, 
         assert oauth_actions.introspect(rs, token).json == {"active": False}, token
     fresh = oauth_actions.password_grant("script", secret, "alice", "correct horse")
     assert fresh.status_code == 200
+
+
+def test_raised_rights_end_credentials_their_maker_could_not_make(oauth_actions, admin):
+    """Strip a right, make an API account, restore the right: the account ends.
+
+    A credential is re-checked when its operator's rights are raised: one made
+    by an admin who could not make it now stops working; ones the operator made
+    itself, or the idp command made, stay.
+    """
+    owner = admin.login("owner", is_owner=True)
+    users_admin = admin.login("users-admin", manage_users=True)
+    http = oauth_actions.http
+    assert (
+        http.post(
+            "/api/v1/profiles",
+            json={"name": "builders", "manage_clients": True},
+            headers=owner,
+        ).status_code
+        == 201
+    )
+    assert (
+        http.post(
+            "/api/v1/operators",
+            json={"username": "carol", "profile": "builders", "password": "pw-carol-1"},
+            headers=owner,
+        ).status_code
+        == 201
+    )
+    own = ":".join(admin.api_account("carol"))  # made by the idp command
+    stripped = http.patch(
+        "/api/v1/profiles/builders", json={"manage_clients": False}, headers=users_admin
+    )
+    assert stripped.status_code == 200, stripped.json
+    made = http.post("/api/v1/operators/carol/api-accounts", headers=users_admin)
+    assert made.status_code == 201, made.json
+    lent = f"{made.json['username']}:{made.json['password']}"
+    rs = oauth_actions.resource_server()
+    assert oauth_actions.introspect(rs, lent).json["active"] is True
+    restored = http.patch(
+        "/api/v1/profiles/builders", json={"manage_clients": True}, headers=owner
+    )
+    assert restored.status_code == 200
+    assert oauth_actions.introspect(rs, lent).json == {"active": False}
+    still = oauth_actions.introspect(rs, own).json
+    assert still["active"] is True
+    assert still["permissions"]["manage_clients"] is True
+
+
+def test_a_stronger_profile_ends_credentials_a_weaker_admin_made(oauth_actions, admin):
+    owner = admin.login("owner", is_owner=True)
+    users_admin = admin.login("users-admin", manage_users=True)
+    http = oauth_actions.http
+    http.post("/api/v1/profiles", json={"name": "plain"}, headers=owner)
+    http.post(
+        "/api/v1/profiles",
+        json={"name": "builders", "manage_clients": True},
+        headers=owner,
+    )
+    http.post(
+        "/api/v1/operators",
+        json={"username": "dave", "profile": "plain", "password": "pw-dave-1"},
+        headers=owner,
+    )
+    made = http.post("/api/v1/operators/dave/api-accounts", headers=users_admin)
+    assert made.status_code == 201, made.json
+    lent = f"{made.json['username']}:{made.json['password']}"
+    rs = oauth_actions.resource_server()
+    moved = http.patch(
+        "/api/v1/operators/dave", json={"profile": "builders"}, headers=owner
+    )
+    assert moved.status_code == 200, moved.json
+    assert oauth_actions.introspect(rs, lent).json == {"active": False}
