@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from idp.extensions import db
 from idp.extensions import migrate
+from idp.watchdog import Watchdog
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 #: The largest id an INTEGER column holds on every backend.
@@ -54,7 +55,8 @@ class Listing:
 def engine_options(config) -> dict:
     """Bounded waits, so that a database that hangs is a 503, not a hung request.
 
-    PostgreSQL gets a connect timeout and statement and lock timeouts; SQLite
+    PostgreSQL gets a connect timeout, statement and lock timeouts, and a
+    client-side deadline per round trip (idp.watchdog) for a server that hangs; SQLite
     waits on locks (busy_timeout below). Parameters never appear in an error
     message, so no value a client sent reaches a log.
     """
@@ -80,6 +82,9 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
+    for engine in db._app_engines[app].values():
+        if engine.dialect.name == "postgresql":
+            Watchdog(float(app.config["DATABASE_TIMEOUT"])).guard(engine)
     migrate.init_app(app, db, directory=MIGRATIONS)
 
 
