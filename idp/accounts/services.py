@@ -110,6 +110,10 @@ def update_profile(
         if value is not None:
             setattr(profile, right, value)
     _set_levels(profile, modules or {})
+    db.session.flush()
+    recheck_credentials(
+        db.session.scalars(select(Operator).filter_by(profile_id=profile.id)).all()
+    )
     db.session.commit()
     cache.invalidate()
     return profile
@@ -213,6 +217,8 @@ def update_operator(
         operator.is_active = is_active
     if profile is not None:
         operator.profile = profile
+        db.session.flush()
+        recheck_credentials([operator])
     if rate_limit is not None:
         # An empty string goes back to the configured default.
         _check_rate_limit(rate_limit or None)
@@ -221,6 +227,42 @@ def update_operator(
     db.session.commit()
     cache.invalidate()
     return operator
+
+
+def recheck_credentials(operators) -> None:
+    """End API accounts and keys whose maker could not make them now.
+
+    Called when rights may have risen: an admin who made a credential for a
+    weaker operator must not, by a later raise, have lent more than it holds.
+    Those made by the operator itself or by the idp command stay.
+    """
+    from idp.credentials.models import ApiAccount
+    from idp.credentials.models import ApiKey
+
+    for operator in operators:
+        for model, kind in (
+            (ApiAccount, permissions.Kind.API_ACCOUNT),
+            (ApiKey, permissions.Kind.API_KEY),
+        ):
+            made_by_others = select(model).where(
+                model.operator_id == operator.id,
+                model.made_by_id.is_not(None),
+                model.made_by_id != operator.id,
+            )
+            for row in db.session.scalars(made_by_others).all():
+                maker = db.session.get(Operator, row.made_by_id)
+                if maker is None or not permissions.may(
+                    maker, permissions.Action.CREATE, kind, operator
+                ):
+                    _end(row)
+
+
+def _end(row) -> None:
+    if hasattr(row, "revoked_at"):
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+    else:
+        db.session.delete(row)
 
 
 def _end_credentials(operator: Operator) -> None:

@@ -127,6 +127,7 @@ def create_api_account(
         operator=operator,
         username=API_ACCOUNT_USERNAME + secrets.token_hex(8),
         password_digest=token_digest(password),
+        made_by_id=actor and actor.id,
     )
     db.session.add(account)
     emit("credential.created", _data(Kind.API_ACCOUNT, account.username, operator))
@@ -179,6 +180,7 @@ def create_api_key(
         public_key=API_PUBLIC_KEY + secrets.token_hex(12),
         private_key_digest=token_digest(private_key),
         description=description.strip(),
+        made_by_id=actor and actor.id,
     )
     db.session.add(key)
     emit("credential.created", _data(Kind.API_KEY, key.public_key, member))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 
 import pytest
 import requests
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from .processes import start_idp
 
@@ -63,3 +68,37 @@ def test_stalled_bodies_do_not_hang_healthz(strict_idp):
     finally:
         for sock in stalled:
             sock.close()
+
+
+_TOKEN_CHARS = st.sampled_from(list(b"0123456789abcdefxyz;= \t\r\n-\x00\xff"))
+
+
+@settings(
+    max_examples=int(os.environ.get("IDPTEST_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(
+    path=st.sampled_from(["/oauth/revoke", "/oauth/token", "/oauth/introspect"]),
+    chunks=st.lists(st.binary(max_size=40), max_size=4),
+    size_line=st.lists(_TOKEN_CHARS, max_size=12).map(bytes),
+    header=st.binary(max_size=60),
+)
+def test_no_raw_request_gets_a_5xx(strict_idp, path, chunks, size_line, header):
+    """Hypothesis writes chunked bodies and header lines byte by byte."""
+    body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks)
+    request = (
+        b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Fuzz: %s\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        b"%s%s\r\n0\r\n\r\n"
+    ) % (path.encode(), header.replace(b"\r", b"").replace(b"\n", b""), body, size_line)
+    with _connect(strict_idp) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status = answer.split(b" ", 2)[1] if answer.startswith(b"HTTP/1.1 ") else b""
+    assert not status.startswith(b"5"), answer[:300]

@@ -23,7 +23,12 @@ from tests.conftest import basic
 EXAMPLES = int(os.environ.get("IDPTEST_FUZZ_EXAMPLES", "8"))
 
 _DOCUMENT_APP = create_app(
-    {"TESTING": True, "DATABASE_URL": "sqlite://", "PASSWORD_HASHING": "fast"}
+    {
+        "TESTING": True,
+        "DATABASE_URL": "sqlite://",
+        "PASSWORD_HASHING": "fast",
+        "PUBLIC_DOCS": True,
+    }
 )
 EVERYTHING = schemathesis.openapi.from_wsgi("/openapi.json", _DOCUMENT_APP)
 EVERYTHING.config.generation.update(modes=list(GenerationMode))
@@ -43,7 +48,9 @@ def credentials(app, oauth_actions):
     }
 
 
-@pytest.mark.config(RATE_LIMIT="1000000/minute", LOGIN_FAILURE_LIMIT="1000000/hour")
+@pytest.mark.config(
+    RATE_LIMIT="1000000/minute", LOGIN_FAILURE_LIMIT="1000000/hour", PUBLIC_DOCS=True
+)
 @EVERYTHING.parametrize()
 @settings(
     max_examples=EXAMPLES,
