@@ -75,14 +75,16 @@ def test_json_python_cannot_take_is_a_400(client, owner, quiet, path, body):
 
 
 def _list_paths(client, headers) -> list[str]:
+    """Every paged list whose path needs at most a username (others: no rows here)."""
     document = client.get("/openapi.json", headers=headers).json
-    return [
+    paths = [
         path.replace("{username}", "robot")
         for path, item in document["paths"].items()
         if any(
             p.get("name") == "page" for p in item.get("get", {}).get("parameters", [])
         )
     ]
+    return [path for path in paths if "{" not in path]
 
 
 def test_a_page_past_any_integer_is_a_422_on_every_list(client, owner, quiet):
