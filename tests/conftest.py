@@ -80,6 +80,10 @@ def app(request, database_url: str, redis_prefix: str) -> Iterator[Flask]:
             "REDIS_URL": REDIS_URL,
             "REDIS_KEY_PREFIX": redis_prefix,
             "PASSWORD_HASHING": "fast",
+            # A loaded CI machine can stall a test past production's bounds
+            # (an idle transaction is ended after 6x this); the tests of those
+            # bounds set their own.
+            "DATABASE_TIMEOUT": 30,
             **overrides,
         }
     )

@@ -54,8 +54,14 @@ def test_readyz_says_a_read_only_database_is_not_ready(client, read_only_databas
     assert response.json["checks"]["database"] == "read-only"
 
 
-def test_an_outage_is_logged_once_per_interval_with_a_count(caplog):
-    """Not a traceback per request: one line, then how many followed."""
+def test_an_outage_is_logged_once_per_interval_with_a_count(caplog, monkeypatch):
+    """Not a traceback per request: one line, then how many followed.
+
+    The clock is held still, so a slow machine cannot stretch the 50 requests
+    over two intervals; then it moves past the interval and the count appears.
+    """
+    now = [1_000_000.0]
+    monkeypatch.setattr("idp.logs.time.monotonic", lambda: now[0])
     app = create_app(
         {
             "TESTING": True,
@@ -65,12 +71,22 @@ def test_an_outage_is_logged_once_per_interval_with_a_count(caplog):
     )
     caplog.set_level(logging.INFO)
     client = app.test_client()
-    for _ in range(50):
+
+    def call() -> None:
         response = client.get(
             "/api/v1/me", headers={"Authorization": f"Bearer idp_pat_{'a' * 43}"}
         )
         assert response.status_code == 503
+
+    for _ in range(50):
+        call()
     lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(lines) == 1, [r.getMessage() for r in lines]
     assert lines[0].exc_info is None
     assert "database unavailable" in lines[0].getMessage()
+
+    now[0] += 11
+    call()
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 2, [r.getMessage() for r in lines]
+    assert "(and 49 times more in the last 10 s)" in lines[1].getMessage()
