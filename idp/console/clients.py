@@ -46,6 +46,9 @@ class ClientSettingsForm(FlaskForm):
     password_grant = BooleanField(_l("May use the password grant"))
     refresh_tokens = BooleanField(_l("Gets refresh tokens"))
     may_introspect = BooleanField(_l("May introspect tokens (a resource server)"))
+    may_publish_events = BooleanField(
+        _l("May publish events to the webhooks (POST /api/v1/events)")
+    )
 
     def settings(self) -> dict:
         return {
@@ -56,6 +59,7 @@ class ClientSettingsForm(FlaskForm):
             "password_grant": self.password_grant.data,
             "refresh_tokens": self.refresh_tokens.data,
             "may_introspect": self.may_introspect.data,
+            "may_publish_events": self.may_publish_events.data,
         }
 
     def fill(self, access_ttl: int, refresh_ttl: int) -> None:

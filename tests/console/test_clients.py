@@ -7,6 +7,7 @@ import re
 import pytest
 
 from idp.oauth import services as oauth
+from tests.conftest import basic
 from tests.console.conftest import PASSWORD
 
 CLIENT_PAGES = [
@@ -200,3 +201,27 @@ def test_the_list_paginates_like_the_api(admin):
     assert "client-10" in second and "client-00" not in second
     assert "client-11" in admin.text("/console/clients?page=1&page_size=100")
     assert admin.get("/console/clients?page=abc&page_size=-4").status_code == 200
+
+
+def test_the_publish_toggle_decides_whether_the_client_may_publish_events(admin):
+    """Ticked on the form, the client's POST /api/v1/events is accepted; unticked, refused."""
+    from idp.webhooks import services as webhooks
+
+    with admin.app.app_context():
+        webhooks.create_event_type(None, "task.created", "A task was created.")
+    form = admin.text("/console/clients/new")
+    assert 'name="may_publish_events"' in form
+    created = admin.post(
+        "/console/clients/new",
+        {**NEW, "client_secret": "tasks-api-secret", "may_publish_events": "y"},
+    )
+    assert created.status_code == 200
+    publisher = basic("nightly-export", "tasks-api-secret")
+    event = {"type": "task.created", "data": {"task_id": 7}}
+
+    api = admin.app.test_client()
+    assert api.post("/api/v1/events", json=event, headers=publisher).status_code == 202
+    edit = {k: v for k, v in NEW.items() if k != "client_id"}
+    assert admin.post("/console/clients/nightly-export/edit", edit).status_code == 302
+    refused = api.post("/api/v1/events", json=event, headers=publisher)
+    assert refused.status_code == 403, refused.json
