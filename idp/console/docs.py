@@ -20,7 +20,6 @@ GATED = {"api-docs.openapi_swagger_ui", "api-docs.openapi_json"}
 
 def init_app(app: Flask) -> None:
     app.before_request(_gate)
-    app.after_request(_refuse_framing)
 
 
 def _gate():
@@ -32,10 +31,3 @@ def _gate():
         return redirect(url_for("console.sign_in", next=request.path))
     authenticate()  # 401 or 429 as problem details, else an operator with api_access
     return None
-
-
-def _refuse_framing(response):
-    if request.endpoint in GATED:
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-    return response
