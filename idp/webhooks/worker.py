@@ -60,6 +60,8 @@ class Worker:
                 if time.monotonic() - self._housekept >= HOUSEKEEPING_SECONDS:
                     housekeeping.run()
                     self._housekept = time.monotonic()
+                if dialect == "postgresql":
+                    self._listen_quietly()
                 if self.run_once():
                     continue
                 wait = delivery.seconds_until_due()
@@ -127,11 +129,21 @@ class Worker:
             self._close_listener()
             self.stopping.wait(max(0.0, deadline - time.monotonic()))
 
+    def _listen_quietly(self) -> None:
+        """LISTEN before looking at the queue: a commit between the look and the
+        wait then still wakes the wait, instead of being missed until the next poll."""
+        try:
+            self._listen()
+        except psycopg.Error:
+            self._close_listener()  # the wait says so, and polls
+
     def _listen(self) -> psycopg.Connection:
         if self._listener is None or self._listener.closed:
             url = db.engine.url.set(drivername="postgresql")
             self._listener = psycopg.connect(
-                url.render_as_string(hide_password=False), autocommit=True
+                url.render_as_string(hide_password=False),
+                autocommit=True,
+                connect_timeout=max(1, int(self.app.config["DATABASE_TIMEOUT"])),
             )
             self._listener.execute(f"LISTEN {CHANNEL}")
         return self._listener
