@@ -15,11 +15,14 @@ from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from idp.accounts import modules
 from idp.accounts import services as accounts
 from idp.accounts.models import Level
+from idp.accounts.models import Module
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
+from idp.accounts.modules import declared_modules
 from idp.commands import Duration
 from idp.commands import RateLimit
 from idp.commands import command
@@ -44,7 +47,14 @@ from idp.security import generate_secret
 def init_command(as_json: bool) -> None:
     """Create or upgrade the database schema; safe to run again."""
     upgrade(directory=current_app.extensions["migrate"].directory)
-    emit({"status": "ok", "database": _safe_url()}, as_json)
+    try:
+        created = modules.apply_configured(current_app.config["MODULES"])
+    except DomainError as error:
+        raise click.UsageError(f"IDP_MODULES: {error}") from None
+    result = {"status": "ok", "database": _safe_url()}
+    if created:
+        result["modules_created"] = created
+    emit(result, as_json)
 
 
 def _safe_url() -> str:
@@ -64,7 +74,7 @@ LEVELS = click.Choice([level.value for level in Level])
 def profile_dict(profile: Profile) -> dict:
     return {
         "name": profile.name,
-        **profile.permissions(current_app.config["MODULES"]),
+        **profile.permissions(declared_modules()),
     }
 
 
@@ -111,13 +121,42 @@ def profile_set(
         raise click.UsageError("--add/--edit/--delete/--inquire need --module.")
     profile = accounts.update_profile(
         accounts.get_profile(name),
-        declared_modules=current_app.config["MODULES"],
         modules={module: levels} if module else None,
         api_access=api_access,
         manage_users=manage_users,
         manage_clients=manage_clients,
     )
     return profile_dict(profile)
+
+
+# -- modules ---------------------------------------------------------------
+
+module_group = click.Group("module", help="Modules whose levels profiles carry.")
+
+
+def module_dict(module: Module) -> dict:
+    return {"name": module.name, "created_at": utc_text(module.created_at)}
+
+
+@command(module_group, "create")
+@click.argument("name")
+def module_create(name: str) -> dict:
+    """Declare a module; every profile's levels for it start at `none`."""
+    return module_dict(modules.create_module(None, name))
+
+
+@command(module_group, "list")
+def module_list() -> dict:
+    """Every module, by name."""
+    return {"modules": [module_dict(module) for module in modules.list_modules(None)]}
+
+
+@command(module_group, "delete")
+@click.argument("name")
+def module_delete(name: str) -> dict:
+    """Forget a module; refused while a profile gives a level on it."""
+    modules.delete_module(None, name)
+    return {"name": name, "deleted": True}
 
 
 # -- operators -------------------------------------------------------------
@@ -311,7 +350,6 @@ def demo_command(port: int, as_json: bool) -> None:
     # The demo operator administers, so /docs can be tried end to end.
     accounts.update_profile(
         profile,
-        declared_modules=current_app.config["MODULES"],
         manage_users=True,
         manage_clients=True,
     )
@@ -399,6 +437,7 @@ def init_app(app: Flask) -> None:
         init_command,
         demo_command,
         profile_group,
+        module_group,
         operator_group,
         client_group,
         webhooks_group,

@@ -46,7 +46,8 @@ DEFAULTS: dict[str, Any] = {
     # Lifetimes given to a new client when the admin names none (seconds).
     "DEFAULT_ACCESS_TTL": 3600,
     "DEFAULT_REFRESH_TTL": 30 * 24 * 3600,
-    # The modules whose add/edit/delete/inquire levels profiles carry.
+    # Modules `idp init` creates when missing; the modules themselves are
+    # data (idp module create/list/delete, /api/v1/modules, the console).
     "MODULES": [],
     # How long a process may reuse a verified client or token without asking
     # the database; any revocation or admin change invalidates it at once.

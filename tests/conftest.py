@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from idp import create_app
+from idp.accounts import modules
 from idp.accounts import services as accounts
 from idp.accounts.models import Operator
 from idp.accounts.models import Profile
@@ -87,6 +88,10 @@ def app(request, database_url: str, redis_prefix: str) -> Iterator[Flask]:
             **overrides,
         }
     )
+    if overrides.get("MODULES"):
+        # As `idp init` applies IDP_MODULES.
+        with app.app_context():
+            modules.apply_configured(app.config["MODULES"])
     yield app
     with app.app_context():
         db.session.remove()

@@ -31,6 +31,20 @@ class Level(StrEnum):
 ACTIONS = ("add", "edit", "delete", "inquire")
 
 
+class Module(db.Model):
+    """A part of the organisation's API whose levels profiles carry.
+
+    Data, not configuration, so that every process (servers, the idp command)
+    reports the same permissions.
+    """
+
+    __tablename__ = "modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Profile(db.Model):
     """A named set of rights (a role) given to operators."""
 

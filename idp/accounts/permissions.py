@@ -102,6 +102,19 @@ def require_change(actor: Operator | None, *, owner_affected: bool) -> None:
         raise Forbidden("Only the owner changes the owner or the owner's profile.")
 
 
+def may_manage_modules(actor: Operator | None) -> bool:
+    """Whoever edits profiles declares the modules their levels are about."""
+    return actor is None or (
+        actor.may_use_api() and has_right(actor, Right.MANAGE_USERS)
+    )
+
+
+def require_manage_modules(actor: Operator | None) -> None:
+    """Raise :class:`Forbidden` unless :func:`may_manage_modules` allows it."""
+    if not may_manage_modules(actor):
+        raise Forbidden("This needs the manage_users right.")
+
+
 def may_manage_webhooks(actor: Operator | None) -> bool:
     """Only the owner: webhooks send idp's events, and secrets, to any address."""
     return actor is None or (actor.is_owner and actor.may_use_api())

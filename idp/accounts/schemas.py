@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
@@ -11,6 +10,7 @@ from idp import names
 from idp.accounts.models import Level
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
+from idp.accounts.modules import declared_modules
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 from idp.schemas import name_field
@@ -44,7 +44,7 @@ class ProfileSchema(Schema):
     created_at = UtcDateTime(dump_only=True)
 
     def declared_levels(self, profile: Profile) -> dict:
-        return profile.permissions(current_app.config["MODULES"])["modules"]
+        return profile.permissions(declared_modules())["modules"]
 
 
 class ProfileUpdateSchema(InputSchema):
@@ -107,3 +107,12 @@ class OperatorUpdateSchema(InputSchema):
         validate=validate.Length(max=40),
         metadata={"description": "empty restores the default"},
     )
+
+
+class ModuleSchema(Schema):
+    name = fields.String(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
+
+
+class ModuleCreateSchema(InputSchema):
+    name = name_field(names.NAME, max_length=80, example="tickets")

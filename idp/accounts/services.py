@@ -17,6 +17,7 @@ from idp.accounts.models import ModulePermission
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
+from idp.accounts.modules import declared_modules
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -63,11 +64,10 @@ def create_profile(
     manage_users: bool = False,
     manage_clients: bool = False,
     modules: dict[str, dict[str, str]] | None = None,
-    declared_modules: list[str] = (),
     actor: Operator | None = None,
 ) -> Profile:
     """A new profile; every declared module starts at `none` unless given."""
-    _check_levels(modules or {}, declared_modules)
+    _check_levels(modules or {})
     permissions.require_grant(
         actor,
         {"manage_users": manage_users, "manage_clients": manage_clients},
@@ -92,7 +92,6 @@ def update_profile(
     profile: Profile,
     *,
     actor: Operator | None = None,
-    declared_modules: list[str],
     modules: dict[str, dict[str, str]] | None = None,
     **rights: bool | None,
 ) -> Profile:
@@ -104,7 +103,7 @@ def update_profile(
     unknown = set(rights) - {"api_access", "manage_users", "manage_clients"}
     if unknown:
         raise InvalidInput(f"Unknown right {sorted(unknown)[0]!r}.")
-    _check_levels(modules or {}, declared_modules)
+    _check_levels(modules or {})
     permissions.require_grant(actor, rights, modules or {}, current=profile)
     for right, value in rights.items():
         if value is not None:
@@ -119,15 +118,14 @@ def update_profile(
     return profile
 
 
-def _check_levels(
-    modules: dict[str, dict[str, str]], declared_modules: list[str]
-) -> None:
+def _check_levels(modules: dict[str, dict[str, str]]) -> None:
     """Refuse an undeclared module or an unknown action or level."""
+    declared = declared_modules() if modules else ()
     for module, levels in modules.items():
-        if module not in declared_modules:
-            declared = ", ".join(declared_modules) or "none"
+        if module not in declared:
             raise InvalidInput(
-                f"Unknown module {module!r}; declared: {declared}.", field="modules"
+                f"Unknown module {module!r}; declared: {', '.join(declared) or 'none'}.",
+                field="modules",
             )
         for action, level in levels.items():
             if action not in ACTIONS or level not in set(Level):

@@ -6,8 +6,8 @@ from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6749.errors import UnauthorizedClientError
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
-from flask import current_app
 
+from idp.accounts.modules import declared_modules
 from idp.credentials import services as credentials
 from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
@@ -77,7 +77,7 @@ def authenticate_caller(request, methods: list[str]) -> services.AuthenticatedCl
 
 def introspect(token: str) -> tuple[dict, dict]:
     """The RFC 7662 answer for ``token`` and the headers to send with it."""
-    active = credentials.resolve_credential(token, current_app.config["MODULES"])
+    active = credentials.resolve_credential(token, declared_modules())
     if active is not None:
         window = limiter().hit(active.operator_id, active.rate_limit)
         record_use(active)

@@ -177,9 +177,7 @@ def test_losing_the_right_to_sign_in_ends_the_session(console, change):
         if change == "deactivate":
             accounts.update_operator(operator, is_active=False)
         elif change == "remove_api_access":
-            accounts.update_profile(
-                operator.profile, declared_modules=[], api_access=False
-            )
+            accounts.update_profile(operator.profile, api_access=False)
         else:
             db.session.delete(operator)
             db.session.commit()

@@ -178,7 +178,7 @@ def test_operator_without_api_access_has_no_working_credential(
     assert actions.oauth.introspect(resource_server, token).json["active"] is True
     with app.app_context():
         profile = accounts.get_operator(username).profile
-        accounts.update_profile(profile, declared_modules=[], api_access=False)
+        accounts.update_profile(profile, api_access=False)
     assert actions.oauth.introspect(resource_server, token).json == {"active": False}
 
 

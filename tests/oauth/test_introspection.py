@@ -99,7 +99,6 @@ def test_permissions_carry_every_declared_module(oauth_actions, resource_server,
         profile = accounts.get_operator("alice").profile
         accounts.update_profile(
             profile,
-            declared_modules=["companies", "tickets"],
             modules={"tickets": {"edit": "own", "inquire": "all"}},
         )
     body = oauth_actions.introspect(resource_server, login["access_token"]).json
@@ -204,7 +203,7 @@ def _deactivate(actions, login):
 def _remove_api_access(actions, login):
     with actions.app.app_context():
         profile = accounts.get_operator("alice").profile
-        accounts.update_profile(profile, declared_modules=[], api_access=False)
+        accounts.update_profile(profile, api_access=False)
 
 
 def _delete_client(actions, login):

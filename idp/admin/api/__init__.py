@@ -10,6 +10,7 @@ from idp.admin.api import accounts
 from idp.admin.api import clients
 from idp.admin.api import credentials
 from idp.admin.api import events
+from idp.admin.api import modules
 from idp.admin.api import webhook_deliveries
 from idp.admin.api import webhooks
 from idp.admin.api.auth import add_ratelimit_headers
@@ -17,6 +18,7 @@ from idp.admin.api.auth import add_ratelimit_headers
 BLUEPRINTS = (
     clients.blp,
     accounts.blp,
+    modules.blp,
     credentials.blp,
     webhooks.blp,
     webhook_deliveries.blp,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -37,7 +36,6 @@ def _update_profile(profile, data: dict):
     return services.update_profile(
         profile,
         actor=authenticate(),
-        declared_modules=current_app.config["MODULES"],
         modules=data.get("modules"),
         **rights,
     )
@@ -69,7 +67,6 @@ class Profiles(MethodView):
         """Create a profile; every module starts at `none`"""
         return services.create_profile(
             data.pop("name"),
-            declared_modules=current_app.config["MODULES"],
             actor=authenticate(),
             **data,
         )

@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import current_app
 from flask import g
 from flask import request
 
 from idp.accounts.models import Operator
+from idp.accounts.modules import declared_modules
 from idp.accounts.permissions import Right
 from idp.accounts.permissions import has_right
 from idp.credentials import services as credentials
@@ -41,7 +41,7 @@ def authenticate() -> Operator:
         raise ApiError(
             401, "Send a bearer token: Authorization: Bearer <token>.", CHALLENGE
         )
-    active = credentials.resolve_credential(token, current_app.config["MODULES"])
+    active = credentials.resolve_credential(token, declared_modules())
     if active is None or active.kind not in BEARER_KINDS:
         raise ApiError(
             401,

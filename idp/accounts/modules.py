@@ -1,0 +1,105 @@
+"""The modules whose add/edit/delete/inquire levels profiles carry.
+
+They are rows in the database, so a server and the idp command cannot disagree
+about an operator's permissions. Introspection reads them on every request, so
+:func:`declared_modules` keeps them in the hot cache, which every create and
+delete invalidates for every process, like a profile change.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy import or_
+from sqlalchemy import select
+
+from idp import cache
+from idp import names
+from idp.accounts import permissions
+from idp.accounts.models import ACTIONS
+from idp.accounts.models import Level
+from idp.accounts.models import Module
+from idp.accounts.models import ModulePermission
+from idp.accounts.models import Operator
+from idp.accounts.models import Profile
+from idp.database import Listing
+from idp.database import find
+from idp.errors import Conflict
+from idp.errors import NotFound
+from idp.extensions import db
+
+_CACHE_KEY = ("declared-modules",)
+
+
+def declared_modules() -> tuple[str, ...]:
+    """Every module's name, by name; no SQL while the hot cache holds them."""
+    names_ = cache.recall(_CACHE_KEY)
+    if names_ is None:
+        names_ = tuple(db.session.scalars(select(Module.name).order_by(Module.name)))
+        cache.remember(_CACHE_KEY, names_)
+    return names_
+
+
+def list_modules(actor: Operator | None) -> Listing:
+    permissions.require_manage_modules(actor)
+    return Listing(select(Module).order_by(Module.name))
+
+
+def create_module(actor: Operator | None, name: str) -> Module:
+    """A new module; every profile's levels for it start at `none`."""
+    permissions.require_manage_modules(actor)
+    name = names.NAME.check(name, what="A module name", field="name", max_length=80)
+    if find(Module, name=name) is not None:
+        raise Conflict(f"A module named {name!r} already exists.")
+    module = Module(name=name)
+    db.session.add(module)
+    db.session.commit()
+    cache.invalidate()
+    return module
+
+
+def delete_module(actor: Operator | None, name: str) -> None:
+    """Forget a module no profile gives a level other than `none` on.
+
+    Refused while one does: deleting it would silently take that level from
+    every operator holding the profile.
+    """
+    permissions.require_manage_modules(actor)
+    module = find(Module, name=name)
+    if module is None:
+        raise NotFound(f"No module named {name!r}.")
+    in_use = (
+        select(Profile.name)
+        .join(ModulePermission)
+        .where(
+            ModulePermission.module == name,
+            or_(
+                *(getattr(ModulePermission, action) != Level.NONE for action in ACTIONS)
+            ),
+        )
+    )
+    users = db.session.scalars(in_use.order_by(Profile.name)).all()
+    if users:
+        raise Conflict(
+            f"The module {name!r} is used by the profiles {', '.join(users)}; "
+            "set their levels to none first."
+        )
+    db.session.execute(delete(ModulePermission).filter_by(module=name))
+    db.session.delete(module)
+    db.session.commit()
+    cache.invalidate()
+
+
+def apply_configured(configured: list[str]) -> list[str]:
+    """Create the modules of IDP_MODULES that do not exist yet; the new names."""
+    wanted = [
+        names.NAME.check(name, what="A module name", field="name", max_length=80)
+        for name in configured
+    ]
+    existing = set(db.session.scalars(select(Module.name)))
+    created = [name for name in dict.fromkeys(wanted) if name not in existing]
+    for name in created:
+        db.session.add(Module(name=name))
+    if created:
+        db.session.commit()
+        cache.invalidate()
+    return created
