@@ -30,7 +30,7 @@ run: install instance/secret_key
 	IDP_SECRET_KEY="$${IDP_SECRET_KEY:-$$(cat instance/secret_key)}"; export IDP_SECRET_KEY; \
 		$(BIN)/idp webhooks work & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-		$(BIN)/gunicorn -c config/gunicorn.conf.py --workers 1 --bind 127.0.0.1:$(PORT) wsgi:app
+		$(BIN)/idp serve --workers 1 --bind 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/python -m pytest
@@ -51,7 +51,7 @@ constraints:
 	rm -rf /tmp/idp-constraints-venv
 	$(PYTHON) -m venv /tmp/idp-constraints-venv
 	/tmp/idp-constraints-venv/bin/pip install --quiet -e '.[dev]' -e './clients[flask]'
-	/tmp/idp-constraints-venv/bin/pip freeze --exclude-editable > requirements/constraints.txt
+	/tmp/idp-constraints-venv/bin/pip freeze --all --exclude-editable | grep -Ev '^(pip|setuptools)==' > requirements/constraints.txt
 
 # After changing console strings: extract them, merge into each catalogue, then
 # translate the new entries in the .po files and run this again to compile.

@@ -1,5 +1,3 @@
-"""The WSGI entry point: `gunicorn -c config/gunicorn.conf.py wsgi:app`."""
+"""The WSGI entry point from a checkout: `gunicorn wsgi:app`; `idp serve` needs no checkout."""
 
-from idp import create_app
-
-app = create_app()
+from idp.wsgi import app  # noqa: F401

@@ -156,16 +156,7 @@ class ServerProcess:
 def start_idp(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
     """idp under gunicorn with two workers, as in production; ready when /readyz is 200."""
     port = free_port()
-    args = [
-        str(BIN / "gunicorn"),
-        "-c",
-        "config/gunicorn.conf.py",
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "wsgi:app",
-    ]
+    args = [str(BIN / "idp"), "serve", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
     server = ServerProcess(
         "idp", args, env, port=port, log_path=log_dir / f"idp-{port}.log"
     )

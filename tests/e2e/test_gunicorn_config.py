@@ -1,4 +1,4 @@
-"""config/gunicorn.conf.py refuses what cannot work, before any worker starts."""
+"""`idp serve` (idp/gunicorn_conf.py) refuses what cannot work, before any worker starts."""
 
 from __future__ import annotations
 
@@ -22,9 +22,8 @@ def _environment(tmp_path) -> dict[str, str]:
 
 def start_gunicorn(tmp_path, *options: str) -> subprocess.CompletedProcess:
     """gunicorn as production runs it, to the end of its start."""
-    command = [str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py", *options]
     return subprocess.run(
-        [*command, "wsgi:app"],
+        [str(BIN / "idp"), "serve", *options],
         cwd=REPO,
         env=_environment(tmp_path),
         capture_output=True,
@@ -56,14 +55,12 @@ def test_loopback_in_any_form_starts_without_an_issuer(tmp_path, bind):
     """The check reads the sockets gunicorn listens on, not how they were named."""
     process = subprocess.Popen(
         [
-            str(BIN / "gunicorn"),
-            "-c",
-            "config/gunicorn.conf.py",
+            str(BIN / "idp"),
+            "serve",
             "--workers",
             "1",
             "--bind",
             bind.format(tmp=tmp_path),
-            "wsgi:app",
         ],
         cwd=REPO,
         env=_environment(tmp_path),

@@ -1,4 +1,5 @@
-"""gunicorn settings for idp: `gunicorn -c config/gunicorn.conf.py wsgi:app`.
+"""gunicorn settings for idp, installed with it: `idp serve` runs gunicorn with them
+(`gunicorn -c python:idp.gunicorn_conf idp.wsgi:app` is the same by hand).
 
 Each value can be overridden on the command line or by GUNICORN_* variables
 read below. App processes are stateless: scale out by adding workers or hosts,
