@@ -6,6 +6,7 @@ prints one line on stderr and exits with status 2, having written nothing.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -14,6 +15,11 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import SQLAlchemyError
 
 from idp.accounts import modules
 from idp.accounts import services as accounts
@@ -58,8 +64,6 @@ def init_command(as_json: bool) -> None:
 
 
 def _safe_url() -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(
         hide_password=True
     )
@@ -427,6 +431,7 @@ authorize there with a personal access token (console: My profile) or:
 
 def init_app(app: Flask) -> None:
     from idp.credentials.cli import COMMANDS as credential_commands
+    from idp.serve import serve_command
     from idp.webhooks import delivery_cli  # noqa: F401  (adds to `idp webhook`)
     from idp.webhooks.cli import event_type_group
     from idp.webhooks.cli import webhook_group
@@ -443,6 +448,7 @@ def init_app(app: Flask) -> None:
         webhooks_group,
         webhook_group,
         event_type_group,
+        serve_command,
     ):
         app.cli.add_command(cmd)
 
@@ -453,12 +459,36 @@ def _create_cli_app() -> Flask:
     return create_app(serving=False)
 
 
-cli = FlaskGroup(
-    name="idp",
-    create_app=_create_cli_app,
-    add_version_option=False,
-    help="Administer idp.",
-)
+class IdpGroup(FlaskGroup):
+    """Flask's command group with idp's commands only.
+
+    Flask's own (run, shell, routes) and its --app, --env-file and --debug
+    options would offer a second way to start a server without idp's checks;
+    Flask-Migrate's `db` stays for developers, hidden and without `downgrade`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            name="idp",
+            create_app=_create_cli_app,
+            add_default_commands=False,
+            add_version_option=False,
+            load_dotenv=False,
+            set_debug_flag=False,
+            help="Administer idp.",
+        )
+        self.params = [p for p in self.params if p.name not in FLASK_OPTIONS]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if name == "db" and isinstance(command, click.Group):
+            command.hidden = True
+            command.commands.pop("downgrade", None)
+        return command
+
+
+FLASK_OPTIONS = {"app", "env_file", "debug"}
+cli = IdpGroup()
 
 
 def main() -> None:
@@ -478,3 +508,27 @@ def main() -> None:
     except ConfigError as error:
         click.echo(f"idp: error: {error}", err=True)
         sys.exit(2)
+    except SQLAlchemyError as error:
+        click.echo(f"idp: error: {database_problem(error)}", err=True)
+        sys.exit(1)
+
+
+def database_problem(error: SQLAlchemyError) -> str:
+    """One line for an operator: what failed, where, and what to do if we know.
+
+    The driver's first line names the host, port, user or database (never a
+    password); SQLAlchemy's own lines and the traceback say nothing more useful.
+    """
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()
+    first = detail[0] if detail else type(error).__name__
+    if isinstance(error, ProgrammingError | OperationalError) and (
+        "no such table" in first or "does not exist" in first and "relation" in first
+    ):
+        return f"the database has no idp schema yet ({first}); run `idp init`"
+    try:
+        where = make_url(os.environ["IDP_DATABASE_URL"]).render_as_string(
+            hide_password=True
+        )
+    except (KeyError, ArgumentError):
+        where = "IDP_DATABASE_URL"  # the default SQLite file, or a config file's
+    return f"the database is unavailable: {first} ({where})"

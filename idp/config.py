@@ -13,6 +13,8 @@ from typing import Any
 
 import limits
 from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from idp.webhooks.schedule import parse_duration
 from idp.webhooks.schedule import parse_schedule
@@ -150,7 +152,9 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
         config["DATABASE_URL"] = "sqlite:///" + os.path.join(
             app.instance_path, "idp.sqlite3"
         )
-    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"] = driver_url(
+        config["DATABASE_URL"]
+    )
     for key in ("CONSOLE_IDLE_MINUTES", "CONSOLE_SESSION_HOURS"):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise ConfigError(f"IDP_{key} must be a positive number")
@@ -224,3 +228,22 @@ def _parse_env(value: str) -> Any:
 
 def _known() -> str:
     return ", ".join(sorted(DEFAULTS))
+
+
+def driver_url(url: str) -> str:
+    """``url`` with PostgreSQL's driver made explicit: psycopg 3, the one installed.
+
+    Hosting platforms hand out ``postgres://`` (which SQLAlchemy does not know)
+    and ``postgresql://`` (which some SQLAlchemy versions map to psycopg2).
+    """
+    scheme, separator, rest = str(url).partition("://")
+    if separator and scheme in ("postgres", "postgresql"):
+        url = f"postgresql+psycopg://{rest}"
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "IDP_DATABASE_URL is not a database URL "
+            "(postgresql://user@host/name or sqlite:////path/idp.sqlite3)"
+        ) from None
+    return url

@@ -622,3 +622,48 @@ def test_script_bad_input_is_one_line_on_stderr_and_status_2(
     assert done.stderr.startswith("idp: error: ")
     assert done.stderr.count("\n") == 1
     assert done.stderr.endswith("\n")
+
+
+def test_help_lists_idp_commands_not_flasks(script: Script) -> None:
+    """Flask's server, shell and routes, and its --app option, are not idp's."""
+    done = script.run("--help")
+    assert done.returncode == 0, done.stderr
+    listed = set(re.findall(r"^  ([a-z][a-z-]+) ", done.stdout, re.MULTILINE))
+    assert {"init", "serve", "client", "operator", "profile", "pat"} <= listed
+    assert not {"run", "shell", "routes", "db"} & listed
+    assert "--app" not in done.stdout and "--env-file" not in done.stdout
+    assert script.run("db", "downgrade").returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "says"),
+    [
+        ("sqlite:///{tmp}/missing/dir/idp.sqlite3", 1, "unable to open database file"),
+        ("sqlite:///{tmp}/empty.sqlite3", 1, "run `idp init`"),
+        ("postgresql://idp:hunter2@127.0.0.1:1/idp", 1, "Connection refused"),
+        ("postgres://no_such_role_here@127.0.0.1:5432/idp", 1, "no_such_role_here"),
+        ("postgres://postgres@127.0.0.1:5432/no_such_db_here", 1, "no_such_db_here"),
+        ("not a url", 2, "IDP_DATABASE_URL is not a database URL"),
+    ],
+    ids=["sqlite-folder", "no-schema", "unreachable", "role", "database", "garbage"],
+)
+def test_database_errors_are_one_line_without_a_traceback(
+    script: Script, tmp_path: Path, url: str, status: int, says: str
+) -> None:
+    script.env["IDP_DATABASE_URL"] = url.format(tmp=tmp_path)
+    try:
+        done = script.run("client", "list")
+    finally:
+        script.env["IDP_DATABASE_URL"] = script.url
+    assert done.returncode == status, done.stderr
+    assert done.stderr.startswith("idp: error: ") and done.stderr.count("\n") == 1
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
+
+
+def test_postgres_urls_of_every_spelling_reach_psycopg() -> None:
+    from idp.config import driver_url
+
+    for url in ("postgres://u@h/d", "postgresql://u@h/d", "postgresql+psycopg://u@h/d"):
+        assert driver_url(url) == "postgresql+psycopg://u@h/d"
+    assert driver_url("sqlite:////x/idp.sqlite3") == "sqlite:////x/idp.sqlite3"
