@@ -84,6 +84,7 @@ def init_app(app: Flask) -> None:
     from idp.console import errors  # noqa: F401
     from idp.console import home  # noqa: F401
     from idp.console import profile  # noqa: F401
+    from idp.console import roles  # noqa: F401
     from idp.console import templating
     from idp.console import webhooks  # noqa: F401
 
