@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from idp.console import bp
+from idp.console.refusals import refusal
 from idp.errors import DomainError
 
 
@@ -26,7 +27,7 @@ def csrf_error(error: CSRFError):
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
     # A service's refusal: its sentence is the API's, written for the caller.
-    return _page(error.status, str(error))
+    return _page(error.status, refusal(error))
 
 
 @bp.errorhandler(HTTPException)

@@ -27,6 +27,7 @@ from idp.console import section
 from idp.console.auth import current_operator
 from idp.console.auth import screen
 from idp.console.forms import apply_error
+from idp.console.refusals import refusal
 from idp.console.templating import paginate
 from idp.credentials import services
 from idp.errors import DomainError
@@ -115,7 +116,7 @@ def profile_accounts():
         try:
             account, password = services.create_api_account(me, me)
         except DomainError as error:
-            flash(str(error), "error")
+            flash(refusal(error), "error")
         else:
             flash(_("API account created."), "success")
             return render_template(

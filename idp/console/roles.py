@@ -35,6 +35,7 @@ from idp.console import section
 from idp.console.auth import current_operator
 from idp.console.auth import screen
 from idp.console.forms import apply_error
+from idp.console.refusals import refusal
 from idp.console.templating import paginate
 from idp.errors import DomainError
 
@@ -208,7 +209,7 @@ def roles_modules_delete(name: str):
         except DomainError as error:
             if error.status == 404:
                 raise
-            flash(str(error), "error")
+            flash(refusal(error), "error")
         else:
             flash(_("Module %(name)s deleted.", name=name), "success")
         return redirect(url_for("console.roles_modules"))

@@ -34,6 +34,7 @@ from idp.console import section
 from idp.console.auth import current_operator
 from idp.console.auth import screen
 from idp.console.forms import apply_error
+from idp.console.refusals import refusal
 from idp.console.templating import paginate
 from idp.errors import Conflict
 from idp.errors import DomainError
@@ -233,7 +234,7 @@ def webhooks_redeliver(webhook_id: int, delivery_id: int):
     try:
         deliveries.redeliver(current_operator(), webhook_id, delivery_id)
     except Conflict as error:
-        flash(str(error), "error")
+        flash(refusal(error), "error")
     else:
         flash(_("Delivery %(id)s queued again.", id=delivery_id), "success")
     return redirect(
@@ -251,7 +252,7 @@ def webhooks_test(webhook_id: int):
     try:
         deliveries.send_test(current_operator(), webhook_id)
     except Conflict as error:
-        flash(str(error), "error")
+        flash(refusal(error), "error")
     else:
         flash(_("A test event is on its way."), "success")
     return redirect(url_for("console.webhooks_deliveries", webhook_id=webhook_id))
