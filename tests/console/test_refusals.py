@@ -61,7 +61,10 @@ def test_every_service_refusal_has_a_console_sentence():
     sentences = service_sentences()
     assert len(sentences) > 50
     missing = [(where, text) for where, text in sentences if not known(text)]
-    assert missing == [], missing
+    assert missing == [], (
+        "Add each to SENTENCES in idp/console/refusals.py (values as %(name)s), "
+        f"then `make translations` and its French: {missing}"
+    )
 
 
 @pytest.fixture
