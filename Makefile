@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: install run test lint bench bench-webhooks constraints translations
+.PHONY: install run test lint bench bench-webhooks soak constraints translations
 
 # Installs are reproducible: every package is pinned by requirements/constraints.txt.
 $(VENV)/.installed: setup.cfg pyproject.toml clients/setup.cfg requirements/constraints.txt
@@ -45,6 +45,10 @@ bench: install
 # What an event adds to its request; deliveries per second and their lag.
 bench-webhooks: install
 	$(BIN)/python -m pytest -m benchmark -s tests/benchmarks/test_webhook_delivery.py
+
+# idp under load while its Redis and PostgreSQL fail (needs both, minutes long).
+soak: install
+	$(BIN)/python -m tests.soak.soak
 
 # Refresh the pins after changing a range in setup.cfg.
 constraints:
