@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey
@@ -60,7 +61,7 @@ class Profile(db.Model):
         back_populates="profile", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    def permissions(self, declared_modules: list[str]) -> dict:
+    def permissions(self, declared_modules: Iterable[str]) -> dict:
         """The rights as introspection reports them; undeclared levels read `none`."""
         levels = {row.module: row.levels() for row in self.modules}
         none = dict.fromkeys(ACTIONS, Level.NONE.value)

@@ -37,8 +37,8 @@ SETTINGS = {
 }
 
 DESCRIPTION = """\
-Manage idp over HTTP: OAuth clients, operators, profiles, and every operator's
-personal access tokens, API accounts and API keys.
+Manage idp over HTTP: OAuth clients, operators, profiles, the modules their levels
+are about, and every operator's personal access tokens, API accounts and API keys.
 
 Authenticate with a bearer credential of an operator: an OAuth access token or a
 personal access token (`Authorization: Bearer idp_pat_...`). Click **Authorize**,

@@ -8,6 +8,8 @@ Revises: 0005
 Create Date: 2026-12-05 08:20:00
 
 """
+import datetime as dt
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -28,9 +30,13 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_modules")),
         sa.UniqueConstraint("name", name=op.f("uq_modules_name")),
     )
+    # Naive UTC, as idp stores every time; not the database's local clock.
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     op.execute(
-        "INSERT INTO modules (name, created_at) "
-        "SELECT DISTINCT module, CURRENT_TIMESTAMP FROM module_permissions"
+        sa.text(
+            "INSERT INTO modules (name, created_at) "
+            "SELECT DISTINCT module, :now FROM module_permissions"
+        ).bindparams(now=now)
     )
 
 
