@@ -385,3 +385,24 @@ def test_every_role_page_is_labelled_and_has_no_inline_code(owner, staff, path):
     controls = re.findall(r'<(?:select|input)[^>]*\sid="([^"]+)"', html)
     labelled = set(re.findall(r'<label[^>]*\sfor="([^"]+)"', html))
     assert set(controls) - {"csrf_token"} <= labelled
+
+
+@pytest.mark.parametrize(("method", "path"), ROLE_PAGES)
+def test_every_role_page_needs_a_session(client, method, path):
+    response = getattr(client, method)(path)
+    if method == "post":
+        assert response.status_code == 400  # no CSRF token, and no session
+    else:
+        assert response.status_code == 302
+        assert "/console/sign-in?next=" in response.location
+
+
+def test_the_roles_list_paginates_like_the_api(owner):
+    with owner.app.app_context():
+        for number in range(11):
+            accounts.create_profile(f"role-{number:02d}")
+    first = owner.text("/console/roles")  # the owner's own profile makes 12
+    assert "role-08" in first and "role-09" not in first
+    assert "Page 1 of 2" in first and "12 items" in first
+    second = owner.text("/console/roles?page=2")
+    assert "role-10" in second and "role-00" not in second
