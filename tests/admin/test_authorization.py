@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from idp.accounts import modules
 from idp.accounts import services as accounts
 from idp.extensions import db
 from idp.webhooks import deliveries as webhook_deliveries
@@ -67,6 +68,7 @@ BODIES = {
     "WebhookCreate": lambda n: {"url": "http://127.0.0.1:9/", "events": ["*"]},
     "WebhookUpdate": lambda n: {"description": f"walk-{n}"},
     "EventTypeCreate": lambda n: {"name": f"walk.type{n}"},
+    "ModuleCreate": lambda n: {"name": f"walk-module-{n}"},
 }
 #: Called by an OAuth client, not an operator: tested in tests/webhooks.
 CLIENT_OPERATIONS = {("post", "/api/v1/events")}
@@ -99,7 +101,7 @@ def rule_for(method: str, path: str) -> Rule:
         return Rule(
             right="manage_users", owner_changes_owner=True, sets_rate_limit=True
         )
-    if path.startswith("/api/v1/profiles") or path in (
+    if path.startswith(("/api/v1/profiles", "/api/v1/modules")) or path in (
         "/api/v1/operators",
         "/api/v1/operators/{username}",
     ):
@@ -169,6 +171,11 @@ class Walk:
                 name = f"walk.type{next(self.count)}"
                 with self.app.app_context():
                     webhooks.create_event_type(None, name)
+                return name
+            if name == "name" and template.startswith("/api/v1/modules"):
+                name = f"walk-module-{next(self.count)}"
+                with self.app.app_context():
+                    modules.create_module(None, name)
                 return name
             if name == "webhook_id":
                 with self.app.app_context():
