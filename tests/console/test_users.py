@@ -1,0 +1,248 @@
+"""Users: operators and their credentials, for each role, through the test client."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from idp.accounts import services as accounts
+from idp.credentials import services as credentials
+
+USER_PAGES = [
+    ("get", "/console/users"),
+    ("get", "/console/users/new"),
+    ("post", "/console/users/new"),
+    ("get", "/console/users/bob"),
+    ("post", "/console/users/bob"),
+    ("get", "/console/users/bob/tokens"),
+    ("get", "/console/users/bob/tokens/1/revoke"),
+    ("post", "/console/users/bob/tokens/1/revoke"),
+    ("get", "/console/users/bob/api-accounts"),
+    ("post", "/console/users/bob/api-accounts"),
+    ("post", "/console/users/bob/api-accounts/x/delete"),
+    ("get", "/console/users/robot/api-keys"),
+    ("post", "/console/users/robot/api-keys"),
+    ("post", "/console/users/robot/api-keys/x/revoke"),
+]
+SECRET = re.compile(r'id="new-secret"[^>]*value="([^"]+)"')
+
+
+def secret_on(html: str) -> str:
+    match = SECRET.search(html)
+    assert match, html
+    return match.group(1)
+
+
+@pytest.fixture
+def people(console):
+    """bob (a plain person with a PAT), robot (an API member), boss (the owner)."""
+    bob, _ = console.operator("bob")
+    robot, _ = console.operator("robot", password=None, kind="api_member")
+    boss, _ = console.operator("boss", is_owner=True)
+    with console.app.app_context():
+        for name in ("bob", "boss"):
+            who = accounts.get_operator(name)
+            credentials.issue_personal_access_token(who, who, name=f"{name}-laptop")
+    return console
+
+
+@pytest.fixture
+def admin(people):
+    people.operator("admin", manage_users=True, manage_clients=True)
+    people.sign_in("admin")
+    return people
+
+
+@pytest.fixture
+def owner(people):
+    people.sign_in("boss")
+    return people
+
+
+@pytest.mark.parametrize(
+    "role", [{}, {"manage_clients": True}], ids=["plain", "manage_clients"]
+)
+def test_without_manage_users_every_user_screen_is_refused(people, role):
+    people.operator(**role)
+    people.sign_in()
+    assert 'href="/console/users"' not in people.text("/console")
+    for method, path in USER_PAGES:
+        if method == "get":
+            response = people.get(path)
+        else:
+            response = people.post(path, {"username": "eve", "profile": "x"})
+        assert response.status_code == 403, (method, path)
+    with people.app.app_context():
+        assert accounts.list_operators().count() == 4  # nobody was added
+
+
+def test_a_change_without_the_csrf_token_is_refused(admin):
+    response = admin.http.post(
+        "/console/users/bob/api-accounts", data={"csrf_token": "forged"}
+    )
+    assert response.status_code == 400
+    with admin.app.app_context():
+        bob = accounts.get_operator("bob")
+        assert credentials.list_api_accounts(None, bob).count() == 0
+
+
+def test_the_list_shows_each_operator(admin):
+    html = admin.text("/console/users")
+    assert 'href="/console/users"' in admin.text("/console")
+    row = re.search(
+        r'<th scope="row"><a href="/console/users/robot">.*?</tr>', html, re.S
+    )
+    assert row, html
+    assert "API member" in row.group(0) and "Default (30/minute)" in row.group(0)
+    assert re.search(r'/console/users/boss">boss</a>\s*<span[^>]*>Owner', html)
+
+
+def test_an_admin_creates_a_person_whose_generated_password_shows_once(admin):
+    page = admin.text("/console/users/new")
+    assert re.search(r'<select[^>]*id="profile"', page)
+    with admin.app.app_context():
+        staff = accounts.create_profile("staff").name
+    response = admin.post(
+        "/console/users/new",
+        {"username": "carol", "kind": "person", "profile": staff, "rate_limit": ""},
+    )
+    assert response.status_code == 200
+    password = secret_on(response.get_data(as_text=True))
+    assert password.startswith("idp_pw_")
+    # The password works, and appears on no page afterwards.
+    oauth = admin.oauth
+    _, client_secret = oauth.oauth_client("script")
+    grant = oauth.password_grant("script", client_secret, "carol", password)
+    assert grant.status_code == 200, grant.json
+    for path in ("/console/users", "/console/users/carol"):
+        assert password not in admin.text(path)
+        assert password[7:17] not in admin.text(path)
+    with admin.app.app_context():
+        assert accounts.get_operator("carol").profile.name == "staff"
+
+
+def test_a_refusal_is_a_form_message(people):
+    """A role with a right the admin lacks: the service refuses, the form says so."""
+    with people.app.app_context():
+        accounts.create_profile("superusers", manage_users=True, manage_clients=True)
+    people.operator("limited", manage_users=True)
+    people.sign_in("limited")
+    html = people.post(
+        "/console/users/new",
+        {"username": "eve", "kind": "person", "profile": "superusers"},
+    ).get_data(as_text=True)
+    assert "You may not give a right or level you do not hold." in html
+    with people.app.app_context():
+        assert "eve" not in [o.username for o in accounts.list_operators()]
+
+
+def test_edit_changes_profile_active_and_rate_limit(admin):
+    with admin.app.app_context():
+        accounts.create_profile("staff")
+    page = admin.text("/console/users/bob")
+    assert re.search(r'id="active"[^>]*checked', page) or re.search(
+        r'checked[^>]*id="active"', page
+    )
+    response = admin.post(
+        "/console/users/bob", {"profile": "staff", "rate_limit": "120/minute"}
+    )
+    assert response.status_code == 302
+    with admin.app.app_context():
+        bob = accounts.get_operator("bob")
+        assert (bob.profile.name, bob.is_active, bob.rate_limit) == (
+            "staff",
+            False,
+            "120/minute",
+        )
+    bad = admin.post(
+        "/console/users/bob", {"profile": "staff", "active": "y", "rate_limit": "lots"}
+    )
+    assert bad.status_code == 200
+    assert "lots" in bad.get_data(as_text=True)
+    with admin.app.app_context():
+        assert accounts.get_operator("bob").rate_limit == "120/minute"
+
+
+def test_an_admin_revokes_another_users_token_but_is_not_offered_the_owners(admin):
+    bob_tokens = admin.text("/console/users/bob/tokens")
+    assert "bob-laptop" in bob_tokens
+    revoke = re.search(r'href="(/console/users/bob/tokens/(\d+)/revoke)"', bob_tokens)
+    assert revoke, bob_tokens
+    boss_tokens = admin.text("/console/users/boss/tokens")
+    assert "boss-laptop" in boss_tokens
+    assert "/revoke" not in boss_tokens
+    assert "Only the owner revokes the owner" in boss_tokens
+
+    assert admin.post(revoke.group(1)).status_code == 302
+    assert "bob-laptop" not in admin.text("/console/users/bob/tokens")
+    # Posting to the owner's token anyway: the service refuses, nothing changes.
+    with admin.app.app_context():
+        boss = accounts.get_operator("boss")
+        token_id = next(iter(credentials.list_personal_access_tokens(None, boss))).id
+    refused = admin.post(f"/console/users/boss/tokens/{token_id}/revoke")
+    assert refused.status_code == 302
+    after = admin.text("/console/users/boss/tokens")
+    assert "boss-laptop" in after
+    assert "You may not revoke this operator&#39;s personal access tokens." in after
+
+
+def test_the_owner_may_revoke_its_own_token_here(owner):
+    html = owner.text("/console/users/boss/tokens")
+    assert "boss-laptop" in html and "/revoke" in html
+
+
+def test_api_management_adds_an_account_shown_once_and_used_at_introspection(admin):
+    html = admin.post("/console/users/bob/api-accounts").get_data(as_text=True)
+    password = secret_on(html)
+    username = re.search(r'id="new-username">([^<]+)<', html).group(1)
+    listing = admin.text("/console/users/bob/api-accounts")
+    assert username in listing and "Not yet used" in listing
+    assert password not in listing and password[-10:] not in listing
+
+    resource = admin.oauth.resource_server()
+    answer = admin.oauth.introspect(resource, f"{username}:{password}")
+    assert answer.status_code == 200 and answer.json["active"] is True
+    assert answer.json["username"] == "bob"
+    listing = admin.text("/console/users/bob/api-accounts")
+    row = re.search(rf"{username}</th>.*?</tr>", listing, re.S).group(0)
+    assert "Not yet used" not in row and "<time" in row
+
+
+def test_api_accounts_of_the_owner_are_listed_without_add_or_delete(admin):
+    with admin.app.app_context():
+        boss = accounts.get_operator("boss")
+        credentials.create_api_account(boss, boss)
+    html = admin.text("/console/users/boss/api-accounts")
+    assert "Add an API account" not in html and "/delete" not in html
+    refused = admin.post("/console/users/boss/api-accounts")
+    assert "You may not create this operator&#39;s api accounts." in refused.get_data(
+        as_text=True
+    )
+    with admin.app.app_context():
+        boss = accounts.get_operator("boss")
+        assert credentials.list_api_accounts(None, boss).count() == 1
+
+
+def test_an_api_member_gets_keys_shown_once_and_revoked(admin):
+    assert admin.get("/console/users/bob/api-keys").status_code == 404
+    html = admin.text("/console/users/robot")
+    assert 'href="/console/users/robot/api-keys"' in html
+    assert 'href="/console/users/robot/tokens"' not in html
+    created = admin.post(
+        "/console/users/robot/api-keys", {"description": "nightly sync"}
+    ).get_data(as_text=True)
+    public = re.search(r'id="new-public-key">([^<]+)<', created).group(1)
+    private = secret_on(created)
+    listing = admin.text("/console/users/robot/api-keys")
+    assert "nightly sync" in listing and public in listing and "Not yet used" in listing
+    assert private not in listing and private[-10:] not in listing
+
+    resource = admin.oauth.resource_server()
+    active = admin.oauth.introspect(resource, f"{public}:{private}")
+    assert active.status_code == 200 and active.json["active"] is True
+
+    revoke = f"/console/users/robot/api-keys/{public}/revoke"
+    assert "stops working" in admin.text(revoke)
+    assert admin.post(revoke).status_code == 302
+    assert public not in admin.text("/console/users/robot/api-keys")
