@@ -1,0 +1,109 @@
+"""Users in a real browser: an operator with a role, its API accounts, others' tokens."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+from playwright.sync_api import expect
+
+from idp.accounts import services as accounts
+from idp.credentials import services as credentials
+from idp.oauth import services as oauth
+from tests.console.browser.test_console_in_chromium import _operator
+from tests.console.browser.test_console_in_chromium import _sign_in
+
+
+def test_create_an_operator_with_a_role_and_watch_its_api_account_get_used(
+    page, live_console, shot
+):
+    _operator(live_console, "admin", manage_users=True)
+    with live_console.app.app_context():
+        accounts.create_profile("support")
+        _, secret = oauth.register_client(
+            "resource-api",
+            access_token_ttl=3600,
+            refresh_token_ttl=86400,
+            may_introspect=True,
+        )
+    _sign_in(page, "admin")
+    page.get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Create a user").click()
+    page.get_by_label("Username").fill("carol")
+    page.get_by_label("Security role").select_option("support")
+    shot(page, "user-form")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_text("cannot be shown again")).to_be_visible()
+    password = page.get_by_label("Password of carol").input_value()
+    assert password.startswith("idp_pw_")
+    page.get_by_role("link", name="Done").click()
+
+    expect(page.get_by_role("heading", name=re.compile("carol"))).to_be_visible()
+    expect(page.get_by_label("Security role")).to_have_value("support")
+    page.get_by_role("link", name="API management").click()
+    page.get_by_role("button", name="Add an API account").click()
+    account_password = page.get_by_label(re.compile("Password of idp_aa_")).input_value()
+    username = page.locator("#new-username").inner_text()
+    shot(page, "api-account-created")
+    page.get_by_role("link", name="Done").click()
+
+    row = page.get_by_role("row", name=re.compile(username))
+    expect(row).to_contain_text("Not yet used")
+    answer = requests.post(
+        live_console.url("/oauth/introspect"),
+        auth=("resource-api", secret),
+        data={"token": f"{username}:{account_password}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.json()["username"] == "carol"
+    page.reload()
+    expect(row).not_to_contain_text("Not yet used")
+    expect(row.locator("time")).to_have_count(2)  # created, and now last used
+    assert account_password not in page.content() and password not in page.content()
+    shot(page, "api-accounts")
+
+
+def test_revoke_another_users_token_but_not_the_owners(page, live_console, shot):
+    _operator(live_console, "admin", manage_users=True)
+    _operator(live_console, "bob")
+    with live_console.app.app_context():
+        boss, _ = accounts.create_operator(
+            "boss", profile=accounts.create_profile("holder"), is_owner=True
+        )
+        for who in (accounts.get_operator("bob"), boss):
+            _, token = credentials.issue_personal_access_token(
+                who, who, name=f"{who.username}-laptop"
+            )
+            if who.username == "bob":
+                bob_token = token
+    _sign_in(page, "admin")
+    page.get_by_role("link", name="Users").click()
+    shot(page, "users")
+
+    page.get_by_role("link", name="boss", exact=True).click()
+    page.get_by_role("link", name="Personal access tokens").click()
+    row = page.get_by_role("row", name=re.compile("boss-laptop"))
+    expect(row).to_be_visible()
+    expect(row.get_by_role("link", name="Revoke")).to_have_count(0)
+    expect(
+        page.get_by_text("Only the owner revokes the owner's tokens.")
+    ).to_be_visible()
+    shot(page, "owner-tokens")
+
+    page.get_by_role("navigation", name="breadcrumb").get_by_role(
+        "link", name="Users"
+    ).click()
+    page.get_by_role("link", name="bob", exact=True).click()
+    page.get_by_role("link", name="Personal access tokens").click()
+    page.get_by_role("row", name=re.compile("bob-laptop")).get_by_role(
+        "link", name="Revoke"
+    ).click()
+    page.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("Token revoked.")).to_be_visible()
+    expect(page.get_by_text("No token yet.")).to_be_visible()
+    me = requests.get(
+        live_console.url("/api/v1/me"),
+        headers={"Authorization": f"Bearer {bob_token}"},
+        timeout=10,
+    )
+    assert me.status_code == 401
