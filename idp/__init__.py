@@ -13,7 +13,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
 
     ``serving=False`` is for the `idp` command, which needs no secret key.
     """
-    from idp import cache
+    from idp import changes
     from idp import cli
     from idp import config as configuration
     from idp import console
@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     from idp import inputs
     from idp import oauth
     from idp import ratelimit
+    from idp import store
     from idp.admin import api as admin_api
     from idp.credentials import views as credential_views
 
@@ -37,7 +38,8 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     inputs.init_app(app)
     headers.init_app(app)
     database.init_app(app)
-    cache.init_app(app)
+    changes.init_app(app)
+    store.init_app(app)
     ratelimit.init_app(app, serving=serving)
     oauth.init_app(app)
     app.register_blueprint(health.bp)

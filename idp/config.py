@@ -42,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     # Failed logins (password grant, POST /register) one username may have
     # before every attempt fails until the window passes.
     "LOGIN_FAILURE_LIMIT": "10/15minutes",
+    # Failed client authentications one client ID, or one source address, may
+    # have before the next are refused (429) without checking the secret.
+    "CLIENT_AUTH_FAILURE_LIMIT": "30/minute",
     # A just-rotated refresh token presented again within this many seconds is
     # refused without revoking its family (a client racing itself).
     "REFRESH_GRACE_SECONDS": 5,
@@ -51,9 +54,10 @@ DEFAULTS: dict[str, Any] = {
     # Modules `idp init` creates when missing; the modules themselves are
     # data (idp module create/list/delete, /api/v1/modules, the console).
     "MODULES": [],
-    # How long a process may reuse a verified client or token without asking
-    # the database; any revocation or admin change invalidates it at once.
-    "HOT_CACHE_SECONDS": 60,
+    # A process reads the change log (idp.changes) at least this often even when
+    # Redis says nothing changed: the bound on staleness should a change never
+    # reach Redis while this process never noticed Redis failing.
+    "CHANGES_POLL_SECONDS": 5,
     # Bytes in a request body; larger ones get 413 before anything parses them.
     # No request idp reads comes near it.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -160,7 +164,7 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
             raise ConfigError(f"IDP_{key} must be a positive number")
     if not isinstance(config["PUBLIC_DOCS"], bool):
         raise ConfigError("IDP_PUBLIC_DOCS must be true or false")
-    for key in ("RATE_LIMIT", "LOGIN_FAILURE_LIMIT"):
+    for key in ("RATE_LIMIT", "LOGIN_FAILURE_LIMIT", "CLIENT_AUTH_FAILURE_LIMIT"):
         try:
             limits.parse(str(config[key]))
         except ValueError as error:

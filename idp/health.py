@@ -7,8 +7,8 @@ from flask import jsonify
 from flask import request
 from sqlalchemy import text
 
-from idp.cache import hot_cache
 from idp.extensions import db
+from idp.store import store
 
 bp = Blueprint("health", __name__)
 
@@ -52,7 +52,7 @@ def _check_database() -> str:
 
 
 def _check_redis() -> str:
-    client = hot_cache().redis
+    client = store()
     if client is None:
         return "not configured"
     try:

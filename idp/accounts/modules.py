@@ -2,8 +2,9 @@
 
 They are rows in the database, so a server and the idp command cannot disagree
 about an operator's permissions. Introspection reads them on every request, so
-:func:`declared_modules` keeps them in the hot cache, which every create and
-delete invalidates for every process, like a profile change.
+:func:`declared_modules` keeps them in this process's memory (idp.changes), and
+every create and delete commits a change that makes every process forget them,
+and every answer built with them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy import delete
 from sqlalchemy import or_
 from sqlalchemy import select
 
-from idp import cache
+from idp import changes
 from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import ACTIONS
@@ -27,15 +28,17 @@ from idp.errors import Conflict
 from idp.errors import NotFound
 from idp.extensions import db
 
-_CACHE_KEY = ("declared-modules",)
+_MEMORY_KEY = ("declared-modules",)
+#: The change tag of the module list: every introspection answer carries it.
+MODULES_TAG = changes.tag("modules", "all")
 
 
 def declared_modules() -> tuple[str, ...]:
-    """Every module's name, by name; no SQL while the hot cache holds them."""
-    names_ = cache.recall(_CACHE_KEY)
+    """Every module's name, by name; no SQL while this process remembers them."""
+    names_ = changes.recall(_MEMORY_KEY)
     if names_ is None:
         names_ = tuple(db.session.scalars(select(Module.name).order_by(Module.name)))
-        cache.remember(_CACHE_KEY, names_)
+        changes.remember(_MEMORY_KEY, names_, (MODULES_TAG,))
     return names_
 
 
@@ -52,8 +55,7 @@ def create_module(actor: Operator | None, name: str) -> Module:
         raise Conflict(f"A module named {name!r} already exists.")
     module = Module(name=name)
     db.session.add(module)
-    db.session.commit()
-    cache.invalidate()
+    changes.commit(MODULES_TAG)
     return module
 
 
@@ -85,8 +87,7 @@ def delete_module(actor: Operator | None, name: str) -> None:
         )
     db.session.execute(delete(ModulePermission).filter_by(module=name))
     db.session.delete(module)
-    db.session.commit()
-    cache.invalidate()
+    changes.commit(MODULES_TAG)
 
 
 def apply_configured(configured: list[str]) -> list[str]:
@@ -100,6 +101,5 @@ def apply_configured(configured: list[str]) -> list[str]:
     for name in created:
         db.session.add(Module(name=name))
     if created:
-        db.session.commit()
-        cache.invalidate()
+        changes.commit(MODULES_TAG)
     return created

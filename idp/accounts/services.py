@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
 
-from idp import cache
+from idp import changes
 from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import ACTIONS
@@ -113,8 +113,7 @@ def update_profile(
     recheck_credentials(
         db.session.scalars(select(Operator).filter_by(profile_id=profile.id)).all()
     )
-    db.session.commit()
-    cache.invalidate()
+    changes.commit(changes.tag("profile", profile.id))
     return profile
 
 
@@ -222,8 +221,7 @@ def update_operator(
         _check_rate_limit(rate_limit or None)
         operator.rate_limit = rate_limit or None
     emit("operator.updated", operator_data(operator))
-    db.session.commit()
-    cache.invalidate()
+    changes.commit(changes.tag("operator", operator.id))
     return operator
 
 

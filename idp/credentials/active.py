@@ -6,42 +6,67 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from idp.accounts.models import Operator
+from idp.accounts.modules import MODULES_TAG
 
 
 class CredentialKind(StrEnum):
     """The `credential` member of an introspection answer."""
 
     OAUTH_ACCESS_TOKEN = "oauth_access_token"
+    OAUTH_REFRESH_TOKEN = "oauth_refresh_token"
     PERSONAL_ACCESS_TOKEN = "personal_access_token"
     API_ACCOUNT = "api_account"
     API_KEY = "api_key"
 
 
+#: Kinds a resource server receives as `Authorization: Bearer`.
+BEARER_KINDS = (CredentialKind.OAUTH_ACCESS_TOKEN, CredentialKind.PERSONAL_ACCESS_TOKEN)
+
+
 @dataclass(frozen=True)
 class ActiveCredential:
-    """A snapshot that the per-process cache may keep until the next invalidation."""
+    """A snapshot a process may remember until a change names one of its tags."""
 
     kind: CredentialKind
     credential_id: int
     operator_id: int
+    profile_id: int
     username: str
     rate_limit: str | None
     permissions: dict
+    scope: str
     iat: int
     exp: int | None
     client_id: str | None = None
+    client_pk: int | None = None
+    family_id: str | None = None
 
     @classmethod
-    def of(
-        cls,
-        operator: Operator,
-        modules: list[str],
-        **fields,
-    ) -> ActiveCredential:
+    def of(cls, operator: Operator, modules: list[str], **fields) -> ActiveCredential:
         return cls(
             operator_id=operator.id,
+            profile_id=operator.profile_id,
             username=operator.username,
             rate_limit=operator.rate_limit,
             permissions=operator.profile.permissions(modules),
             **fields,
         )
+
+    @property
+    def counted(self) -> bool:
+        """A refresh token is not a request to a resource API: nothing is counted."""
+        return self.kind != CredentialKind.OAUTH_REFRESH_TOKEN
+
+    def tags(self) -> tuple[tuple[str, str], ...]:
+        """What a change must name to make this answer wrong (idp.changes)."""
+        tags = [
+            (self.kind.value, str(self.credential_id)),
+            ("operator", str(self.operator_id)),
+            ("profile", str(self.profile_id)),
+            MODULES_TAG,
+        ]
+        if self.client_pk is not None:
+            tags.append(("client", str(self.client_pk)))
+        if self.family_id is not None:
+            tags.append(("family", self.family_id))
+        return tuple(tags)

@@ -12,36 +12,28 @@ import secrets
 
 from sqlalchemy import select
 
-from idp import cache
+from idp import changes
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.permissions import Action
 from idp.accounts.permissions import Kind
 from idp.accounts.permissions import require
-from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
+from idp.credentials.read import API_ACCOUNT_USERNAME
+from idp.credentials.read import API_PUBLIC_KEY
 from idp.database import Listing
-from idp.database import find
 from idp.errors import InvalidInput
 from idp.errors import NotFound
 from idp.extensions import db
-from idp.oauth import services as oauth
 from idp.security import SecretKind
 from idp.security import generate_secret
-from idp.security import is_well_formed
 from idp.security import token_digest
-from idp.timeutil import timestamp
 from idp.timeutil import utcnow
 from idp.webhooks.events import credential_data as _data
 from idp.webhooks.outbox import emit
-
-#: Prefixes of the non-secret halves of Basic pairs.
-API_ACCOUNT_USERNAME = "idp_aa_"
-API_PUBLIC_KEY = "idp_pk_"
-
 
 # -- personal access tokens --------------------------------------------------
 
@@ -104,8 +96,7 @@ def revoke_personal_access_token(
         raise NotFound(f"No token {token_id} of {operator.username!r}.")
     token.revoked_at = utcnow()
     emit("credential.revoked", _data(Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator))
-    db.session.commit()
-    cache.invalidate()
+    changes.commit(changes.tag(CredentialKind.PERSONAL_ACCESS_TOKEN, token.id))
 
 
 # -- API accounts ------------------------------------------------------------
@@ -156,8 +147,7 @@ def delete_api_account(
         raise NotFound(f"No API account {username!r} of {operator.username!r}.")
     db.session.delete(account)
     emit("credential.revoked", _data(Kind.API_ACCOUNT, account.username, operator))
-    db.session.commit()
-    cache.invalidate()
+    changes.commit(changes.tag(CredentialKind.API_ACCOUNT, account.id))
 
 
 # -- API keys ----------------------------------------------------------------
@@ -208,86 +198,4 @@ def revoke_api_key(actor: Operator | None, member: Operator, public_key: str) ->
         raise NotFound(f"No API key {public_key!r} of {member.username!r}.")
     key.revoked_at = utcnow()
     emit("credential.revoked", _data(Kind.API_KEY, key.public_key, member))
-    db.session.commit()
-    cache.invalidate()
-
-
-# -- resolution, for introspection -------------------------------------------
-
-
-def resolve_credential(token: str, modules: list[str]) -> ActiveCredential | None:
-    """The active credential ``token`` proves, of any kind, or None.
-
-    Kinds are told apart by their prefixes, so a malformed value costs no lookup.
-    Basic pairs arrive as ``<username>:<password>`` (API accounts) or
-    ``<public key>:<private key>`` (API keys). An active credential is remembered
-    per process until the next invalidation, so the hot path needs no SQL.
-    """
-    key = ("credential", token_digest(token))
-    active = cache.recall(key)
-    if active is None:
-        active = _lookup(token, modules, utcnow())
-        if active is None:
-            return None
-        cache.remember(key, active)
-    if active.exp is not None and active.exp <= timestamp(utcnow()):
-        return None
-    return active
-
-
-def _lookup(
-    token: str, modules: list[str], now: dt.datetime
-) -> ActiveCredential | None:
-    if is_well_formed(token, SecretKind.ACCESS_TOKEN):
-        return oauth.lookup_access_token(token, modules, now)
-    if is_well_formed(token, SecretKind.PERSONAL_ACCESS_TOKEN):
-        return _lookup_personal_access_token(token, modules, now)
-    name, _, secret = token.partition(":")
-    if name.startswith(API_ACCOUNT_USERNAME) and is_well_formed(
-        secret, SecretKind.API_ACCOUNT_PASSWORD
-    ):
-        account = find(ApiAccount, username=name)
-        return _lookup_pair(CredentialKind.API_ACCOUNT, account, secret, modules)
-    if name.startswith(API_PUBLIC_KEY) and is_well_formed(
-        secret, SecretKind.API_PRIVATE_KEY
-    ):
-        key = find(ApiKey, public_key=name)
-        return _lookup_pair(CredentialKind.API_KEY, key, secret, modules)
-    return None
-
-
-def _lookup_personal_access_token(
-    token: str, modules: list[str], now: dt.datetime
-) -> ActiveCredential | None:
-    row = db.session.scalar(
-        select(PersonalAccessToken).filter_by(token_digest=token_digest(token))
-    )
-    if row is None or not row.is_active(now) or not row.operator.may_use_api():
-        return None
-    return ActiveCredential.of(
-        row.operator,
-        modules,
-        kind=CredentialKind.PERSONAL_ACCESS_TOKEN,
-        credential_id=row.id,
-        iat=timestamp(row.created_at),
-        exp=timestamp(row.expires_at) if row.expires_at else None,
-    )
-
-
-def _lookup_pair(
-    kind: CredentialKind,
-    row: ApiAccount | ApiKey | None,
-    secret: str,
-    modules: list[str],
-) -> ActiveCredential | None:
-    """A Basic pair's credential, if the secret matches and its operator may act."""
-    if row is None or not row.matches(secret) or not row.operator.may_use_api():
-        return None
-    return ActiveCredential.of(
-        row.operator,
-        modules,
-        kind=kind,
-        credential_id=row.id,
-        iat=timestamp(row.created_at),
-        exp=None,
-    )
+    changes.commit(changes.tag(CredentialKind.API_KEY, key.id))

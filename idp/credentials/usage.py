@@ -1,19 +1,21 @@
 """Record when a credential was last used, without a database write per request.
 
-Each introspection marks the credential in Redis with ``SET NX EX 60``; only the
-call that creates the mark writes ``last_used_at`` to the database, so a credential
-costs at most one UPDATE a minute and the listings are at most a minute stale. If
-Redis cannot be reached, the use is simply not recorded.
+Each process writes ``last_used_at`` at most once a ``PERIOD`` per credential,
+remembering locally when it last did: no Redis round trip on the hot path, at most
+one UPDATE a minute per credential and process, and listings at most a minute
+stale.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
+from cachetools import TTLCache
+from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 
-from idp.cache import hot_cache
 from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
 from idp.credentials.models import ApiAccount
@@ -47,11 +49,19 @@ def record_client_use(client_id: int) -> None:
     _record(OAuthClient, client_id, "client")
 
 
+_lock = threading.Lock()
+
+
 def _record(model, row_id: int, kind: str) -> None:
     """Best-effort: a database that refuses the write (read-only, full) must not
     fail the introspection that only wanted to note it."""
-    if not hot_cache().mark_once(f"used:{kind}:{row_id}", PERIOD):
-        return
+    with _lock:
+        recorded = current_app.extensions.setdefault(
+            "idp.recorded_uses", TTLCache(maxsize=100_000, ttl=PERIOD)
+        )
+        if (kind, row_id) in recorded:
+            return
+        recorded[(kind, row_id)] = True
     try:
         db.session.execute(
             update(model)

@@ -8,16 +8,15 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from idp.accounts import services as accounts
 from idp.accounts.models import Operator
 from idp.oauth import services
+from idp.oauth.client_auth import METHODS
 from idp.oauth.models import OAuthToken
-
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
 class _IssuingGrant:
     """What both grants share: client auth methods and refresh tokens per client."""
 
     # Authlib allows Basic only; DESIGN.md promises Basic and POST.
-    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+    TOKEN_ENDPOINT_AUTH_METHODS = METHODS
 
     def generate_token(self, **kwargs) -> dict:
         # A client registered without refresh tokens gets none.

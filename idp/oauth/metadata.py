@@ -6,7 +6,7 @@ from flask import current_app
 from flask import request
 from flask import url_for
 
-from idp.oauth.grants import CLIENT_AUTH_METHODS
+from idp.oauth.client_auth import METHODS as CLIENT_AUTH_METHODS
 from idp.oauth.models import SCOPE
 
 

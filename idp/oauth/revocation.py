@@ -8,11 +8,11 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 
-from idp.credentials.services import API_ACCOUNT_USERNAME
-from idp.credentials.services import API_PUBLIC_KEY
+from idp.credentials.read import API_ACCOUNT_USERNAME
+from idp.credentials.read import API_PUBLIC_KEY
 from idp.oauth import services
-from idp.oauth.grants import CLIENT_AUTH_METHODS
-from idp.oauth.introspection import authenticate_caller
+from idp.oauth.client_auth import METHODS
+from idp.oauth.client_auth import require_client
 from idp.oauth.server import TOKEN_ENDPOINT_PARAMETERS
 from idp.oauth.server import check_form_request
 from idp.security import SecretKind
@@ -35,13 +35,13 @@ class UnsupportedTokenType(OAuth2Error):
 class RevocationEndpoint(_RevocationEndpoint):
     """A client revokes the tokens issued to it."""
 
-    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+    CLIENT_AUTH_METHODS = METHODS
 
     def create_endpoint_response(self, request):
         # A token holding NUL is no token idp issued: inactive, or nothing to
         # revoke; resource servers forward what their callers send.
         check_form_request(TOKEN_ENDPOINT_PARAMETERS, refuse_nul=False)
-        client = authenticate_caller(request, self.CLIENT_AUTH_METHODS)
+        client = require_client(request)
         token = request.form.get("token")
         if not token:
             raise InvalidRequestError("Missing 'token' in request.")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-from urllib.parse import unquote_plus
-
 from authlib.integrations.flask_oauth2 import AuthorizationServer as _Server
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
-from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidClientError
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -17,8 +13,9 @@ from flask import request as flask_request
 
 from idp.database import find
 from idp.extensions import db
-from idp.oauth import services
-from idp.oauth.grants import CLIENT_AUTH_METHODS
+from idp.oauth.client_auth import METHODS
+from idp.oauth.client_auth import ClientAuthenticationFailed
+from idp.oauth.client_auth import verify_client
 from idp.oauth.models import SCOPE
 from idp.oauth.models import OAuthClient
 from idp.security import SecretKind
@@ -59,7 +56,7 @@ class AuthorizationServer(_Server):
                 expires_generator=lambda client, grant_type: client.access_token_ttl,
             ),
         )
-        for method in CLIENT_AUTH_METHODS:
+        for method in METHODS:
             self.register_client_auth_method(method, _token_endpoint_method(method))
 
     def query_client(self, client_id: str) -> OAuthClient | None:
@@ -89,26 +86,6 @@ class AuthorizationServer(_Server):
         if isinstance(error, InvalidClientError) and error.status_code == 401:
             error = ClientAuthenticationFailed()
         return super().handle_error_response(request, error)
-
-
-class ClientAuthenticationFailed(InvalidClientError):
-    """One answer for every failed client authentication, with the challenge.
-
-    Authlib's names the methods as a Python list and its challenge has no realm,
-    which RFC 7617 §2 requires.
-    """
-
-    status_code = 401
-
-    def __init__(self) -> None:
-        super().__init__(description="Client authentication failed.")
-
-    def get_headers(self):
-        challenge = (
-            f'Basic realm="idp", error="{self.error}", '
-            f'error_description="{self.description}"'
-        )
-        return [*OAuth2Error.get_headers(self), ("WWW-Authenticate", challenge)]
 
 
 CLIENT_PARAMETERS = {"client_id", "client_secret"}
@@ -144,51 +121,6 @@ def _generator(kind: SecretKind):
         return generate_secret(kind)
 
     return generate
-
-
-def _basic_credentials(request) -> tuple[str | None, str | None]:
-    """RFC 6749 §2.3.1: the client ID and secret, form-encoded, in HTTP Basic.
-
-    Authlib decodes them with unquote, so a '+' stays a '+', and fails with a 500
-    on bytes that are not UTF-8. A header that does not decode names no client.
-    """
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None, None
-    try:
-        pair = base64.b64decode(value.strip(), validate=True).decode()
-    except ValueError:  # binascii.Error and UnicodeDecodeError both are
-        return None, None
-    client_id, colon, secret = pair.partition(":")
-    if not colon:
-        return None, None
-    return unquote_plus(client_id), unquote_plus(secret)
-
-
-def _post_credentials(request) -> tuple[str | None, str | None]:
-    return request.form.get("client_id"), request.form.get("client_secret")
-
-
-def verify_client(request, method: str) -> services.AuthenticatedClient | None:
-    """The client that ``method``'s credentials in ``request`` prove, or None.
-
-    Authlib's own methods say "The client does not exist on this server" for an
-    unknown ID and skip the hash, which tells an attacker which IDs exist; here
-    unknown and wrong answer alike, in equal time.
-    """
-    basic = _basic_credentials(request)
-    basic_id = basic[0]
-    if basic_id is not None and "client_secret" in request.form:
-        # RFC 6749 §2.3: one authentication method per request.
-        raise InvalidRequestError("Use one client authentication method.")
-    if basic_id is not None and (request.form.get("client_id") or basic_id) != basic_id:
-        raise InvalidRequestError("The client_id differs from the authenticated one.")
-    client_id, secret = (
-        basic if method == "client_secret_basic" else _post_credentials(request)
-    )
-    if not client_id or not secret:
-        return None
-    return services.authenticate_client(client_id, secret)
 
 
 def _token_endpoint_method(method: str):

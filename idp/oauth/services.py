@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func
@@ -13,12 +12,10 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
-from idp import cache
+from idp import changes
 from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import Operator
-from idp.credentials.active import ActiveCredential
-from idp.credentials.active import CredentialKind
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -31,10 +28,7 @@ from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import hash_password
 from idp.security import is_well_formed
-from idp.security import keyed_digest
 from idp.security import token_digest
-from idp.security import verify_password
-from idp.timeutil import timestamp
 from idp.timeutil import utcnow
 from idp.webhooks.events import client_data
 from idp.webhooks.events import credential_data
@@ -57,25 +51,6 @@ class RotationLost(Exception):
 
 
 # -- clients ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AuthenticatedClient:
-    """What the hot path needs of a client whose secret was verified.
-
-    Kept in the per-process cache instead of the ORM row, which cannot outlive
-    its session.
-    """
-
-    id: int
-    client_id: str
-    may_introspect: bool
-
-    def get_client_id(self) -> str:
-        return self.client_id
-
-    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method in ("client_secret_basic", "client_secret_post")
 
 
 def get_client(client_id: str) -> OAuthClient:
@@ -155,7 +130,7 @@ def update_client(
         access_token_ttl or client.access_token_ttl,
         refresh_token_ttl or client.refresh_token_ttl,
     )
-    changes = {
+    fields = {
         "access_token_ttl": access_token_ttl,
         "refresh_token_ttl": refresh_token_ttl,
         "password_grant": password_grant,
@@ -163,12 +138,11 @@ def update_client(
         "may_introspect": may_introspect,
         "may_publish_events": may_publish_events,
     }
-    for field, value in changes.items():
+    for field, value in fields.items():
         if value is not None:
             setattr(client, field, value)
     emit("client.updated", client_data(client))
-    db.session.commit()
-    cache.invalidate(clients=True)
+    changes.commit(changes.tag("client", client.id))
     return client
 
 
@@ -180,8 +154,7 @@ def rotate_client_secret(client: OAuthClient, actor: Operator | None = None) -> 
     secret = generate_secret(SecretKind.CLIENT_SECRET)
     client.secret_hash = hash_password(secret)
     emit("client.secret_rotated", {"client_id": client.client_id})
-    db.session.commit()
-    cache.invalidate(clients=True)
+    changes.commit(changes.tag("client", client.id))
     return secret
 
 
@@ -195,8 +168,7 @@ def delete_client(client: OAuthClient, actor: Operator | None = None) -> None:
     )
     db.session.delete(client)
     emit("client.deleted", {"client_id": client.client_id})
-    db.session.commit()
-    cache.invalidate(clients=True)
+    changes.commit(changes.tag("client", client.id))
 
 
 def _owner_logged_in_through(client: OAuthClient) -> bool:
@@ -215,40 +187,6 @@ def _owner_logged_in_through(client: OAuthClient) -> bool:
             .limit(1)
         )
     )
-
-
-def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | None:
-    """The client these credentials name, or None.
-
-    argon2 is slow on purpose, and resource servers authenticate on every
-    introspection: a verified (client ID, secret) pair is remembered as an HMAC
-    under the app's key until the next invalidation, so a secret rotation or a
-    deletion is seen at once. Unknown clients cost the same as wrong secrets.
-    """
-    key = ("client", keyed_digest(f"{client_id}\0{secret}"))
-    remembered = cache.recall(key, cache.CLIENTS)
-    if remembered is not None:
-        return remembered
-    # After a client change every thread asks at once: one hashes, the others
-    # wait for its answer instead of each paying argon2's time and memory.
-    with cache.single_flight(key):
-        remembered = cache.recall(key, cache.CLIENTS)
-        if remembered is not None:
-            return remembered
-        client = find(OAuthClient, client_id=client_id)
-        ok, new_hash = verify_password(client and client.secret_hash, secret)
-        if not ok:
-            return None
-        if new_hash:
-            client.secret_hash = new_hash
-            db.session.commit()
-        authenticated = AuthenticatedClient(
-            id=client.id,
-            client_id=client.client_id,
-            may_introspect=client.may_introspect,
-        )
-        cache.remember(key, authenticated, cache.CLIENTS)
-        return authenticated
 
 
 def _check_ttl(access_token_ttl: int, refresh_token_ttl: int) -> None:
@@ -375,9 +313,8 @@ def revoke_family(family_id: str, *, reused: bool = False) -> None:
         if events:
             _family_revoked(family_id, reused)
             events = False
-        db.session.commit()
+        changes.commit(changes.tag("family", family_id))
     db.session.commit()
-    cache.invalidate()
 
 
 def _family_revoked(family_id: str, reused: bool) -> None:
@@ -424,28 +361,7 @@ def revoke_token(kind: str, row: OAuthToken) -> None:
         return
     if row.access_revoked_at is None:
         row.access_revoked_at = utcnow()
-        db.session.commit()
-        cache.invalidate()
-
-
-def lookup_access_token(
-    token: str, modules: list[str], now: dt.datetime
-) -> ActiveCredential | None:
-    """The active access token ``token`` names, from the database, or None."""
-    row = db.session.scalar(
-        select(OAuthToken).filter_by(access_token_digest=token_digest(token))
-    )
-    if row is None or not row.is_access_active(now) or not row.operator.may_use_api():
-        return None
-    return ActiveCredential.of(
-        row.operator,
-        modules,
-        kind=CredentialKind.OAUTH_ACCESS_TOKEN,
-        credential_id=row.id,
-        client_id=row.client.client_id,
-        iat=timestamp(row.issued_at),
-        exp=timestamp(row.access_expires_at),
-    )
+        changes.commit(changes.tag("oauth_access_token", row.id))
 
 
 def _grace_seconds() -> int:

@@ -38,7 +38,10 @@ def init_app(app: Flask, *, serving: bool = True) -> None:
                 "only, which is right for a single process and wrong for several"
             )
     app.extensions["idp.ratelimit"] = OperatorLimiter(
-        storage, default=str(app.config["RATE_LIMIT"])
+        storage,
+        default=str(app.config["RATE_LIMIT"]),
+        client=app.extensions["idp.redis"],
+        prefix=app.config["REDIS_KEY_PREFIX"],
     )
     app.extensions["idp.login_throttle"] = LoginThrottle(
         storage,

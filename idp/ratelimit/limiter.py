@@ -41,12 +41,68 @@ def parse_limit(text: str) -> limits.RateLimitItem:
     return limits.parse(text)
 
 
-class OperatorLimiter:
-    """A fixed window per operator: the window's end is a clean ``reset``."""
+#: Count one request in a fixed window and read the change-log head, in one trip.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl, redis.call('GET', KEYS[2])}
+"""
 
-    def __init__(self, storage: Storage, default: str) -> None:
+
+class OperatorLimiter:
+    """A fixed window per operator: the window's end is a clean ``reset``.
+
+    With Redis, :meth:`hit_and_read_head` counts in one script that also reads
+    the head of the change log (idp.changes), so introspection makes one round
+    trip; without it, ``limits`` counts in this process.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        default: str,
+        client: redis.Redis | None = None,
+        prefix: str = "idp",
+    ) -> None:
         self.storage = storage
         self.default = default
+        self.prefix = prefix
+        self._hit = client.register_script(_HIT) if client is not None else None
+
+    def hit_and_read_head(
+        self, operator_id: int, limit: str | None, head_key: str
+    ) -> tuple[Window, int | None, bool]:
+        """The window after one hit, the change-log head, and whether Redis answered."""
+        if self._hit is None:
+            return self.hit(operator_id, limit), None, True
+        item = parse_limit(limit or self.default)
+        key = f"{self.prefix}:ratelimit:{item.key_for('operator', str(operator_id))}"
+        try:
+            count, ttl, head = self._hit(keys=[key, head_key], args=[item.get_expiry()])
+        except redis.RedisError as error:
+            log.warning("rate-limit store unreachable, not counting: %s", error)
+            return self._uncounted(item), None, False
+        window = Window(
+            limit=item.amount,
+            remaining=max(0, item.amount - count),
+            reset=int(time.time()) + int(ttl),
+            exceeded=count > item.amount,
+            crossed=count == item.amount + 1,
+        )
+        return window, int(head) if head is not None else None, True
+
+    def _uncounted(self, item: limits.RateLimitItem) -> Window:
+        return Window(
+            limit=item.amount,
+            remaining=item.amount,
+            reset=int(time.time()) + item.get_expiry(),
+            exceeded=False,
+            counted=False,
+        )
 
     def hit(self, operator_id: int, limit: str | None = None) -> Window:
         """Count one request and return the window.
@@ -65,13 +121,7 @@ class OperatorLimiter:
             reset = int(self.storage.get_expiry(key))
         except (StorageError, redis.RedisError) as error:
             log.warning("rate-limit store unreachable, not counting: %s", error)
-            return Window(
-                limit=item.amount,
-                remaining=item.amount,
-                reset=int(time.time()) + item.get_expiry(),
-                exceeded=False,
-                counted=False,
-            )
+            return self._uncounted(item)
         return Window(
             limit=item.amount,
             remaining=max(0, item.amount - count),
@@ -103,3 +153,27 @@ class OperatorLimiter:
             exceeded=count > item.amount,
             counted=counted,
         )
+
+    def failures_exceeded(self, names: list[str], limit: str) -> int:
+        """Seconds until any of ``names`` may fail again, 0 if none is at the limit.
+
+        Fails open when the store is unreachable, like :meth:`hit`.
+        """
+        item = parse_limit(limit)
+        try:
+            for name in names:
+                key = item.key_for("failures", name)
+                if self.storage.get(key) >= item.amount:
+                    return max(1, int(self.storage.get_expiry(key) - time.time()))
+        except (StorageError, redis.RedisError) as error:
+            log.warning("rate-limit store unreachable, not checking: %s", error)
+        return 0
+
+    def count_failures(self, names: list[str], limit: str) -> None:
+        """Count one failure against each of ``names``."""
+        item = parse_limit(limit)
+        try:
+            for name in names:
+                self.storage.incr(item.key_for("failures", name), item.get_expiry())
+        except (StorageError, redis.RedisError) as error:
+            log.warning("rate-limit store unreachable, not counting: %s", error)

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from idp import timeutil
 from idp.accounts import services as accounts
 from idp.extensions import db
+from idp.oauth import client_auth
 from idp.oauth import services as oauth
 from tests.conftest import basic
 
@@ -262,13 +263,13 @@ def test_caller_secret_is_hashed_once_then_remembered(
 ):
     """argon2 runs once per caller, not on every introspection."""
     calls = []
-    original = oauth.verify_password
+    original = client_auth.verify_password
 
     def counting(password_hash, password):
         calls.append(1)
         return original(password_hash, password)
 
-    monkeypatch.setattr(oauth, "verify_password", counting)
+    monkeypatch.setattr(client_auth, "verify_password", counting)
     for _ in range(3):
         oauth_actions.introspect(resource_server, login["access_token"])
     assert len(calls) == 1
@@ -360,9 +361,7 @@ def test_redis_down_answers_from_database_uncounted(oauth_actions, resource_serv
     assert response.json["active"] is True
     assert "RateLimit-Limit" not in response.headers
     with oauth_actions.app.app_context():
-        row = oauth.find_token(login["access_token"])[1]
-        row.access_revoked_at = row.issued_at
-        db.session.commit()
+        oauth.revoke_token(*oauth.find_token(login["access_token"]))
     again = oauth_actions.introspect(resource_server, login["access_token"])
     assert again.json == {"active": False}
 

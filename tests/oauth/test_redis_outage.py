@@ -1,5 +1,5 @@
 """Changes made while Redis is unreachable hold, and no process keeps serving
-what it remembered once Redis is back (idp/cache.py)."""
+what it remembered once Redis is back (idp/changes.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import time
 import pytest
 import redis
 
-from idp import cache
+from idp import changes
 from idp import create_app
 from idp.extensions import db
+from idp.oauth import client_auth
 from idp.oauth import services as oauth_services
+from idp.store import store
 from tests.admin.conftest import AdminActions
 from tests.conftest import basic
 
@@ -48,24 +50,28 @@ def test_admin_change_without_redis_is_done(oauth_actions, client):
     assert client.get("/api/v1/me", headers=carol).status_code == 401
 
 
-def test_an_epoch_not_written_is_written_at_the_next_contact(app):
-    """Other processes must not trust old entries once Redis answers again."""
-    key = f"{app.config['REDIS_KEY_PREFIX']}:{cache.ALL}"
-    with app.test_request_context():
-        hot = cache.hot_cache()
-        reachable = hot.redis
-        before = hot.epoch()[cache.ALL]
-        hot.redis = redis.Redis.from_url(
+def test_a_change_not_published_is_published_at_the_next_contact(app, oauth_actions):
+    """Other processes must not trust what they remember once Redis answers again."""
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    with app.app_context():
+        reachable = app.extensions["idp.redis"]
+        head = int(reachable.get(changes.head_key()) or 0)
+        app.extensions["idp.redis"] = redis.Redis.from_url(
             "redis://127.0.0.1:1/0", socket_connect_timeout=0.2
         )
-        cache.invalidate()  # logs, does not raise: the change stands
-        assert hot.epoch() is None  # unreadable: trust nothing
-        hot.redis = reachable
+    oauth_actions.revoke("script", login["secret"], login["access_token"])  # logs
+    app.extensions["idp.redis"] = reachable
+    assert (
+        int(reachable.get(f"{app.config['REDIS_KEY_PREFIX']}:changes:head") or 0)
+        == head
+    )
 
-        written = hot.epoch()[cache.ALL]
+    assert oauth_actions.introspect(caller, login["access_token"]).json == {
+        "active": False
+    }
 
-    assert written not in (None, before)
-    assert reachable.get(key) == written
+    assert int(reachable.get(f"{app.config['REDIS_KEY_PREFIX']}:changes:head")) > head
 
 
 def test_a_token_change_keeps_verified_client_secrets(oauth_actions, monkeypatch):
@@ -74,9 +80,9 @@ def test_a_token_change_keeps_verified_client_secrets(oauth_actions, monkeypatch
     login = oauth_actions.login()
     caller = oauth_actions.resource_server()
     verified = []
-    original = oauth_services.verify_password
+    original = client_auth.verify_password
     monkeypatch.setattr(
-        oauth_services,
+        client_auth,
         "verify_password",
         lambda *args: verified.append(1) or original(*args),
     )
@@ -98,10 +104,10 @@ def test_a_token_change_keeps_verified_client_secrets(oauth_actions, monkeypatch
     assert refused.status_code == 403
 
 
-def test_a_lost_epoch_does_not_revive_what_another_process_remembers(
+def test_a_lost_head_does_not_revive_what_another_process_remembers(
     app, oauth_actions, redis_prefix
 ):
-    """Redis restarted or evicted the key: no constant epoch may take its place."""
+    """Redis restarted or evicted the key: the process reads the change log."""
     login = oauth_actions.login()
     caller = oauth_actions.resource_server()
     shared = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "PASSWORD_HASHING")
@@ -118,7 +124,7 @@ def test_a_lost_epoch_does_not_revive_what_another_process_remembers(
     oauth_actions.revoke("script", login["secret"], login["access_token"])
     assert ask_the_other_process() == {"active": False}
     with app.app_context():
-        cache.hot_cache().redis.delete(f"{redis_prefix}:epoch")
+        store().delete(changes.head_key())
 
     assert ask_the_other_process() == {"active": False}
     with other.app_context():
@@ -150,21 +156,21 @@ def test_threads_asking_at_once_verify_a_client_secret_once(app, monkeypatch):
             "resource-api", access_token_ttl=60, refresh_token_ttl=60
         )
     verified = []
-    original = oauth_services.verify_password
+    original = client_auth.verify_password
 
     def slow_verify(*args):
         verified.append(1)
         time.sleep(0.3)  # the window in which the other threads arrive
         return original(*args)
 
-    monkeypatch.setattr(oauth_services, "verify_password", slow_verify)
+    monkeypatch.setattr(client_auth, "verify_password", slow_verify)
     barrier = threading.Barrier(6)
     answers = []
 
     def authenticate() -> None:
         with app.test_request_context():
             barrier.wait(timeout=10)
-            answers.append(oauth_services.authenticate_client("resource-api", secret))
+            answers.append(client_auth.authenticate_client("resource-api", secret))
             db.session.remove()
 
     threads = [threading.Thread(target=authenticate) for _ in range(6)]

@@ -15,19 +15,16 @@ from flask import g
 from flask import request
 
 from idp.accounts.models import Operator
-from idp.accounts.modules import declared_modules
 from idp.accounts.permissions import Right
 from idp.accounts.permissions import has_right
-from idp.credentials import services as credentials
-from idp.credentials.active import CredentialKind
+from idp.credentials import read
+from idp.credentials.active import BEARER_KINDS
 from idp.credentials.usage import record_use
 from idp.errors import ApiError
 from idp.extensions import db
-from idp.ratelimit import limiter
 from idp.ratelimit.headers import ratelimit_headers
 from idp.webhooks.outbox import rate_limit_exceeded
 
-BEARER_KINDS = (CredentialKind.OAUTH_ACCESS_TOKEN, CredentialKind.PERSONAL_ACCESS_TOKEN)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="idp"'}
 
 
@@ -41,14 +38,16 @@ def authenticate() -> Operator:
         raise ApiError(
             401, "Send a bearer token: Authorization: Bearer <token>.", CHALLENGE
         )
-    active = credentials.resolve_credential(token, declared_modules())
+    active, window = read.counted_read(
+        lambda: read.resolve(token),
+        lambda active: active if active and active.kind in BEARER_KINDS else None,
+    )
     if active is None or active.kind not in BEARER_KINDS:
         raise ApiError(
             401,
             "The token is unknown, expired or revoked.",
             {"WWW-Authenticate": 'Bearer realm="idp", error="invalid_token"'},
         )
-    window = limiter().hit(active.operator_id, active.rate_limit)
     record_use(active)
     if window.crossed:
         rate_limit_exceeded(active.username, window)

@@ -13,10 +13,11 @@ from idp.admin.api.auth import authenticate
 from idp.admin.api.auth import require
 from idp.errors import ApiError
 from idp.extensions import db
-from idp.oauth.grants import CLIENT_AUTH_METHODS
-from idp.oauth.introspection import authenticate_caller
+from idp.oauth.client_auth import METHODS
+from idp.oauth.client_auth import ClientAuthenticationFailed
+from idp.oauth.client_auth import ClientAuthenticationThrottled
+from idp.oauth.client_auth import require_client
 from idp.oauth.models import OAuthClient
-from idp.oauth.server import ClientAuthenticationFailed
 from idp.oauth.server import FormRequest
 from idp.webhooks import services
 from idp.webhooks.schemas import EventPublishedSchema
@@ -98,7 +99,11 @@ class Events(MethodView):
 def _publishing_client() -> OAuthClient:
     """The client whose Basic credentials this request carries, or a 401."""
     try:
-        client = authenticate_caller(FormRequest(request), CLIENT_AUTH_METHODS[:1])
+        client = require_client(FormRequest(request), methods=METHODS[:1])
+    except ClientAuthenticationThrottled as throttled:
+        raise ApiError(
+            429, throttled.description, {"Retry-After": str(throttled.retry_after)}
+        ) from None
     except ClientAuthenticationFailed as failed:
         challenge = dict(failed.get_headers())["WWW-Authenticate"]
         raise ApiError(

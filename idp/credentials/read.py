@@ -1,0 +1,188 @@
+"""The read path: any presented secret to the active credential it proves, or nothing.
+
+Kinds are told apart by their prefixes, so a malformed value costs no lookup.
+Basic pairs arrive as ``<username>:<password>`` (API accounts) or
+``<public key>:<private key>`` (API keys). An active credential is remembered
+(idp.changes) until a change names it, its operator, profile, client or login,
+so a known credential needs no SQL. Refresh tokens, rarely introspected and
+changed by every rotation, are always read from the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import select
+
+from idp import changes
+from idp.accounts.modules import declared_modules
+from idp.credentials.active import ActiveCredential
+from idp.credentials.active import CredentialKind
+from idp.credentials.models import ApiAccount
+from idp.credentials.models import ApiKey
+from idp.credentials.models import PersonalAccessToken
+from idp.database import find
+from idp.extensions import db
+from idp.oauth.models import SCOPE
+from idp.oauth.models import OAuthToken
+from idp.ratelimit import Window
+from idp.ratelimit import limiter
+from idp.security import SecretKind
+from idp.security import is_well_formed
+from idp.security import token_digest
+from idp.timeutil import timestamp
+from idp.timeutil import utcnow
+
+#: Prefixes of the non-secret halves of Basic pairs.
+API_ACCOUNT_USERNAME = "idp_aa_"
+API_PUBLIC_KEY = "idp_pk_"
+
+T = TypeVar("T")
+
+
+def counted_read(
+    work: Callable[[], T], credential: Callable[[T], ActiveCredential | None]
+) -> tuple[T, Window | None]:
+    """Run ``work`` (which recalls and resolves) and count its credential's request.
+
+    The count and the check that nothing ``work`` recalled has changed are one
+    Redis round trip; when something has, ``work`` runs once more, now reading
+    what changed from the database.
+    """
+    changes.begin()
+    result = work()
+    active = credential(result)
+    window, head, reachable = _count(active)
+    if changes.confirm(head, reachable=reachable):
+        return result, window
+    changes.begin()
+    result = work()
+    again = credential(result)
+    if again is None or not again.counted:
+        return result, None
+    if window is None or (active.operator_id, active.rate_limit) != (
+        again.operator_id,
+        again.rate_limit,
+    ):
+        window, _, _ = _count(again)  # counted under the limit that holds now
+    return result, window
+
+
+def _count(active: ActiveCredential | None) -> tuple[Window | None, int | None, bool]:
+    if active is not None and active.counted:
+        return limiter().hit_and_read_head(
+            active.operator_id, active.rate_limit, changes.head_key()
+        )
+    head, reachable = changes.read_head()
+    return None, head, reachable
+
+
+def resolve(token: str) -> ActiveCredential | None:
+    """The active credential ``token`` proves, of any kind, or None."""
+    now = utcnow()
+    key = ("credential", token_digest(token))
+    active = changes.recall(key)
+    if active is None:
+        active = _lookup(token, declared_modules(), now)
+        if active is None:
+            return None
+        if active.kind != CredentialKind.OAUTH_REFRESH_TOKEN:
+            changes.remember(key, active, active.tags())
+    if active.exp is not None and active.exp <= timestamp(now):
+        return None
+    return active
+
+
+def _lookup(
+    token: str, modules: tuple[str, ...], now: dt.datetime
+) -> ActiveCredential | None:
+    if is_well_formed(token, SecretKind.ACCESS_TOKEN):
+        return _oauth_token(token, modules, now, refresh=False)
+    if is_well_formed(token, SecretKind.REFRESH_TOKEN):
+        return _oauth_token(token, modules, now, refresh=True)
+    if is_well_formed(token, SecretKind.PERSONAL_ACCESS_TOKEN):
+        return _personal_access_token(token, modules, now)
+    name, _, secret = token.partition(":")
+    if name.startswith(API_ACCOUNT_USERNAME) and is_well_formed(
+        secret, SecretKind.API_ACCOUNT_PASSWORD
+    ):
+        account = find(ApiAccount, username=name)
+        return _pair(CredentialKind.API_ACCOUNT, account, secret, modules)
+    if name.startswith(API_PUBLIC_KEY) and is_well_formed(
+        secret, SecretKind.API_PRIVATE_KEY
+    ):
+        key = find(ApiKey, public_key=name)
+        return _pair(CredentialKind.API_KEY, key, secret, modules)
+    return None
+
+
+def _oauth_token(
+    token: str, modules: tuple[str, ...], now: dt.datetime, *, refresh: bool
+) -> ActiveCredential | None:
+    column = (
+        OAuthToken.refresh_token_digest if refresh else OAuthToken.access_token_digest
+    )
+    row = db.session.scalar(select(OAuthToken).where(column == token_digest(token)))
+    if row is None or not row.operator.may_use_api():
+        return None
+    if refresh:
+        if not row.is_refresh_active(now):
+            return None
+        kind, expires_at = CredentialKind.OAUTH_REFRESH_TOKEN, row.refresh_expires_at
+    else:
+        if not row.is_access_active(now):
+            return None
+        kind, expires_at = CredentialKind.OAUTH_ACCESS_TOKEN, row.access_expires_at
+    return ActiveCredential.of(
+        row.operator,
+        modules,
+        kind=kind,
+        credential_id=row.id,
+        scope=row.scope,
+        client_id=row.client.client_id,
+        client_pk=row.client_id,
+        family_id=row.family_id,
+        iat=timestamp(row.issued_at),
+        exp=timestamp(expires_at),
+    )
+
+
+def _personal_access_token(
+    token: str, modules: tuple[str, ...], now: dt.datetime
+) -> ActiveCredential | None:
+    row = db.session.scalar(
+        select(PersonalAccessToken).filter_by(token_digest=token_digest(token))
+    )
+    if row is None or not row.is_active(now) or not row.operator.may_use_api():
+        return None
+    return ActiveCredential.of(
+        row.operator,
+        modules,
+        kind=CredentialKind.PERSONAL_ACCESS_TOKEN,
+        credential_id=row.id,
+        scope=SCOPE,
+        iat=timestamp(row.created_at),
+        exp=timestamp(row.expires_at) if row.expires_at else None,
+    )
+
+
+def _pair(
+    kind: CredentialKind,
+    row: ApiAccount | ApiKey | None,
+    secret: str,
+    modules: tuple[str, ...],
+) -> ActiveCredential | None:
+    """A Basic pair's credential, if the secret matches and its operator may act."""
+    if row is None or not row.matches(secret) or not row.operator.may_use_api():
+        return None
+    return ActiveCredential.of(
+        row.operator,
+        modules,
+        kind=kind,
+        credential_id=row.id,
+        scope=SCOPE,
+        iat=timestamp(row.created_at),
+        exp=None,
+    )
