@@ -63,6 +63,22 @@ def init_command(as_json: bool) -> None:
     emit(result, as_json)
 
 
+@click.command("purge")
+@click.option(
+    "--retention",
+    type=Duration(),
+    help="Keep dead rows this long first (default IDP_PURGE_RETENTION_SECONDS).",
+)
+@json_option
+@with_appcontext
+def purge_command(retention: int | None, as_json: bool) -> None:
+    """Delete expired and revoked tokens and keys, and old change-log rows."""
+    from idp.purge import purge
+
+    seconds = retention or int(current_app.config["PURGE_RETENTION_SECONDS"])
+    emit({"status": "ok", "deleted": [purge(seconds)]}, as_json)
+
+
 def _safe_url() -> str:
     return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(
         hide_password=True
@@ -440,6 +456,7 @@ def init_app(app: Flask) -> None:
     for cmd in (
         *credential_commands,
         init_command,
+        purge_command,
         demo_command,
         profile_group,
         module_group,

@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     # Redis says nothing changed: the bound on staleness should a change never
     # reach Redis while this process never noticed Redis failing.
     "CHANGES_POLL_SECONDS": 5,
+    # `idp purge` deletes tokens, keys and change-log rows dead for this long.
+    "PURGE_RETENTION_SECONDS": 7 * 24 * 3600,
     # Bytes in a request body; larger ones get 413 before anything parses them.
     # No request idp reads comes near it.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
