@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     # Redis says nothing changed: the bound on staleness should a change never
     # reach Redis while this process never noticed Redis failing.
     "CHANGES_POLL_SECONDS": 5,
+    # Accept secrets issued before they carried a checksum (idp.security); turn
+    # off once the last of them has expired or been revoked.
+    "ACCEPT_UNCHECKSUMMED_SECRETS": True,
     # `idp purge` deletes tokens, keys and change-log rows dead for this long.
     "PURGE_RETENTION_SECONDS": 7 * 24 * 3600,
     # Bytes in a request body; larger ones get 413 before anything parses them.

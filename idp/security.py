@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import string
+import zlib
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -23,6 +25,8 @@ from flask import current_app
 #: Bytes of randomness in every issued secret (256 bits).
 SECRET_BYTES = 32
 _BODY = re.compile(r"[A-Za-z0-9_-]{43}")
+_CHECKED_BODY = re.compile(r"[A-Za-z0-9_-]{43}[A-Za-z0-9]{6}")
+_BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
 
 class SecretKind(StrEnum):
@@ -38,15 +42,38 @@ class SecretKind(StrEnum):
 
 
 def generate_secret(kind: SecretKind) -> str:
-    """A new secret of ``kind``: its prefix and 256 random bits, base64url."""
-    return kind.value + secrets.token_urlsafe(SECRET_BYTES)
+    """A new secret of ``kind``: its prefix, 256 random bits in base64url, and a
+    checksum of both (CRC32 in six base62 digits, as GitHub's tokens end), so a
+    mistyped or invented secret is refused offline and scanners can tell a real one.
+    """
+    unchecked = kind.value + secrets.token_urlsafe(SECRET_BYTES)
+    return unchecked + _checksum(unchecked)
 
 
 def is_well_formed(secret: str, kind: SecretKind) -> bool:
-    """Whether ``secret`` has the shape of an issued ``kind``, checked before any lookup."""
-    return secret.startswith(kind.value) and bool(
-        _BODY.fullmatch(secret[len(kind.value) :])
+    """Whether ``secret`` could be an issued ``kind``, checked before any lookup.
+
+    Secrets issued before checksums (no checksum, 43 characters after the prefix)
+    are accepted while ``ACCEPT_UNCHECKSUMMED_SECRETS`` is on: turn it off once the
+    last of them has expired or been revoked.
+    """
+    if not secret.startswith(kind.value):
+        return False
+    body = secret[len(kind.value) :]
+    if _CHECKED_BODY.fullmatch(body):
+        return hmac.compare_digest(secret[-6:], _checksum(secret[:-6]))
+    return bool(_BODY.fullmatch(body)) and bool(
+        current_app.config["ACCEPT_UNCHECKSUMMED_SECRETS"]
     )
+
+
+def _checksum(text: str) -> str:
+    number = zlib.crc32(text.encode())
+    digits = []
+    for _ in range(6):
+        number, digit = divmod(number, 62)
+        digits.append(_BASE62[digit])
+    return "".join(reversed(digits))
 
 
 def token_digest(secret: str) -> str:

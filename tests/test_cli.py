@@ -20,8 +20,8 @@ from idp.accounts.models import Operator
 from idp.extensions import db
 from tests.conftest import OAuthActions
 
-CLIENT_SECRET = re.compile(r"idp_cs_[A-Za-z0-9_-]{43,}")
-PASSWORD = re.compile(r"idp_pw_[A-Za-z0-9_-]{43,}")
+CLIENT_SECRET = re.compile(r"idp_cs_[A-Za-z0-9_-]{43}[A-Za-z0-9]{6}")
+PASSWORD = re.compile(r"idp_pw_[A-Za-z0-9_-]{43}[A-Za-z0-9]{6}")
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 # An access-token lifetime past 2**31 seconds, which PostgreSQL's integer column
 # refuses, and past datetime's range once added to now.

@@ -20,11 +20,11 @@ from tests.test_cli import Script
 from tests.test_cli import invoke
 from tests.test_cli import without_created_at
 
-PAT = re.compile(r"idp_pat_[A-Za-z0-9_-]{43}")
+PAT = re.compile(r"idp_pat_[A-Za-z0-9_-]{43}[A-Za-z0-9]{6}")
 ACCOUNT_USERNAME = re.compile(r"idp_aa_[0-9a-f]{16}")
-ACCOUNT_PASSWORD = re.compile(r"idp_aap_[A-Za-z0-9_-]{43}")
+ACCOUNT_PASSWORD = re.compile(r"idp_aap_[A-Za-z0-9_-]{43}[A-Za-z0-9]{6}")
 PUBLIC_KEY = re.compile(r"idp_pk_[0-9a-f]{24}")
-PRIVATE_KEY = re.compile(r"idp_sk_[A-Za-z0-9_-]{43}")
+PRIVATE_KEY = re.compile(r"idp_sk_[A-Za-z0-9_-]{43}[A-Za-z0-9]{6}")
 MODULES = ["tickets", "companies"]
 NO_LEVELS = {"add": "none", "edit": "none", "delete": "none", "inquire": "none"}
 

@@ -54,7 +54,7 @@ def test_register_returns_a_pair_that_introspects_as_an_api_account(
     assert response.headers["Cache-Control"] == "no-store"
     body = response.json
     assert re.fullmatch(r"idp_aa_[0-9a-f]{16}", body["username"])
-    assert re.fullmatch(r"idp_aap_[A-Za-z0-9_-]{43}", body["password"])
+    assert re.fullmatch(r"idp_aap_[A-Za-z0-9_-]{43}[A-Za-z0-9]{6}", body["password"])
     assert ISO_UTC.fullmatch(body["created_at"])
     assert body == {
         "username": body["username"],

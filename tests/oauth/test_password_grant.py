@@ -26,8 +26,9 @@ def test_password_grant_issues_bearer_token_with_client_lifetimes(oauth_actions)
     assert body["scope"] == "public-api"
     assert body["access_token"].startswith("idp_at_")
     assert body["refresh_token"].startswith("idp_rt_")
-    # 256 bits of randomness: 43 base64url characters after the prefix.
-    assert len(body["access_token"]) == len("idp_at_") + 43
+    # 256 bits of randomness: 43 base64url characters after the prefix, then a
+    # six-character checksum.
+    assert len(body["access_token"]) == len("idp_at_") + 43 + 6
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Pragma"] == "no-cache"
 
