@@ -42,6 +42,10 @@ lint: install
 bench: install
 	$(BIN)/python -m pytest -m benchmark -s tests/benchmarks
 
+# idp over HTTP against a floor app, same gunicorn settings, same wrk (apt install wrk).
+bench-http: install
+	$(BIN)/python bench/http_bench.py
+
 # What an event adds to its request; deliveries per second and their lag.
 bench-webhooks: install
 	$(BIN)/python -m pytest -m benchmark -s tests/benchmarks/test_webhook_delivery.py

@@ -34,8 +34,7 @@ def when_ready(server):
     """Refuse, before any worker starts, what only seems to work.
 
     Several workers without Redis would each count their own rate limits (30 a
-    minute would mean 30 per worker) and see another worker's revocations only
-    when their caches expire. Without IDP_ISSUER the issuer and the endpoints in
+    minute would mean 30 per worker). Without IDP_ISSUER the issuer and the endpoints in
     the metadata come from each request's Host header, which only loopback can
     trust.
     """
@@ -44,7 +43,7 @@ def when_ready(server):
         _refuse(
             server,
             f"{server.cfg.workers} workers need IDP_REDIS_URL: without Redis, rate "
-            "limits and revocations are per process. Set it, or run one worker.",
+            "limits are per process. Set it, or run one worker.",
         )
     if not app.config["ISSUER"] and not all(map(_is_loopback, server.LISTENERS)):
         _refuse(

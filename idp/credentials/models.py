@@ -16,6 +16,10 @@ from idp.security import constant_time_equals
 from idp.security import token_digest
 from idp.timeutil import utcnow
 
+#: Prefixes of the non-secret halves of Basic pairs.
+API_ACCOUNT_USERNAME = "idp_aa_"
+API_PUBLIC_KEY = "idp_pk_"
+
 
 class PersonalAccessToken(db.Model):
     """A bearer token an operator made for itself, with a name and maybe an expiry."""

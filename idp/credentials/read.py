@@ -20,6 +20,8 @@ from idp import changes
 from idp.accounts.modules import declared_modules
 from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
+from idp.credentials.models import API_ACCOUNT_USERNAME
+from idp.credentials.models import API_PUBLIC_KEY
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
@@ -34,10 +36,6 @@ from idp.security import is_well_formed
 from idp.security import token_digest
 from idp.timeutil import timestamp
 from idp.timeutil import utcnow
-
-#: Prefixes of the non-secret halves of Basic pairs.
-API_ACCOUNT_USERNAME = "idp_aa_"
-API_PUBLIC_KEY = "idp_pk_"
 
 T = TypeVar("T")
 

@@ -19,11 +19,11 @@ from idp.accounts.permissions import Action
 from idp.accounts.permissions import Kind
 from idp.accounts.permissions import require
 from idp.credentials.active import CredentialKind
+from idp.credentials.models import API_ACCOUNT_USERNAME
+from idp.credentials.models import API_PUBLIC_KEY
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
-from idp.credentials.read import API_ACCOUNT_USERNAME
-from idp.credentials.read import API_PUBLIC_KEY
 from idp.database import Listing
 from idp.errors import InvalidInput
 from idp.errors import NotFound

@@ -8,8 +8,8 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 
-from idp.credentials.read import API_ACCOUNT_USERNAME
-from idp.credentials.read import API_PUBLIC_KEY
+from idp.credentials.models import API_ACCOUNT_USERNAME
+from idp.credentials.models import API_PUBLIC_KEY
 from idp.oauth import services
 from idp.oauth.client_auth import METHODS
 from idp.oauth.client_auth import require_client
