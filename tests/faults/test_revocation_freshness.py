@@ -65,6 +65,11 @@ def processes(database_url, redis_server):
     for app in apps:
         with app.app_context():
             db.engine.dispose()
+        app.extensions["idp.redis"].connection_pool.disconnect()
+        counter = app.extensions["idp.ratelimit"].storage
+        getattr(
+            counter, "storage", None
+        ) and counter.storage.connection_pool.disconnect()
 
 
 def idp_command(app: Flask, *args: str) -> subprocess.CompletedProcess:
