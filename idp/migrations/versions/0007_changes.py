@@ -1,7 +1,7 @@
 """The change log that tells every process what to forget (idp.changes).
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-05 03:55:00
 
 """
