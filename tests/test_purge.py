@@ -66,3 +66,21 @@ def test_purge_refuses_a_retention_that_is_not_a_duration(runner):
     result = runner.invoke(args=["purge", "--retention", "soon"])
     assert result.exit_code == 2
     assert "duration" in result.output
+
+
+def test_the_long_running_worker_purges_too(app, oauth_actions):
+    """`idp webhooks work` purges once started and then hourly, so no cron is needed."""
+    from tests.webhooks.delivery.conftest import WorkerThread
+    from tests.webhooks.delivery.conftest import wait_until
+
+    live = oauth_actions.login()
+    dead = oauth_actions.password_grant(
+        "script", live["secret"], "alice", "correct horse"
+    ).json
+    _age(app, dead["access_token"], access_expires_at=9, refresh_expires_at=8)
+    assert _remaining(app) == 2
+    worker = WorkerThread(app)
+    try:
+        wait_until(lambda: _remaining(app) == 1, what="the dead token purged")
+    finally:
+        worker.stop()

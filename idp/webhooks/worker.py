@@ -24,6 +24,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp.extensions import db
+from idp.purge import purge
 from idp.webhooks import crypto
 from idp.webhooks import delivery
 from idp.webhooks import housekeeping
@@ -34,6 +35,8 @@ CHANNEL = "idp_webhooks"
 #: Longest idle wait: SQLite has no NOTIFY, so it polls often; PostgreSQL is woken.
 POLL_SECONDS = {"sqlite": 0.2, "postgresql": 5.0}
 HOUSEKEEPING_SECONDS = 60.0
+#: Dead tokens and old change-log rows go this often (idp.purge; `idp purge` too).
+PURGE_SECONDS = 3600.0
 #: Deliveries sent at once: one slow receiver does not hold up the others, and
 #: database round trips overlap.
 SENDERS = 4
@@ -50,6 +53,7 @@ class Worker:
         self.stopping = threading.Event()
         self._listener: psycopg.Connection | None = None
         self._housekept = float("-inf")
+        self._purged = float("-inf")
         self._senders = ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook-sender")
 
     def run(self) -> None:
@@ -60,6 +64,11 @@ class Worker:
                 if time.monotonic() - self._housekept >= HOUSEKEEPING_SECONDS:
                     housekeeping.run()
                     self._housekept = time.monotonic()
+                if time.monotonic() - self._purged >= PURGE_SECONDS:
+                    counts = purge(self.app.config["PURGE_RETENTION_SECONDS"])
+                    self._purged = time.monotonic()
+                    if any(counts.values()):
+                        log.info("purged %s", counts)
                 if dialect == "postgresql":
                     self._listen_quietly()
                 if self.run_once():

@@ -99,7 +99,8 @@ class Proxy:
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", self.port))
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+        self._acceptor.start()
 
     @property
     def url(self) -> str:
@@ -118,6 +119,10 @@ class Proxy:
     def close(self) -> None:
         self.cut()
         self._listener.close()
+        # A connection accepted while closing is held too: close it as well.
+        self._acceptor.join(timeout=2)
+        with self._lock:
+            self._close_all()
 
     def _close_all(self) -> None:
         for sock in self._sockets:

@@ -42,7 +42,9 @@ def test_create_an_operator_with_a_role_and_watch_its_api_account_get_used(
     expect(page.get_by_label("Security role")).to_have_value("support")
     page.get_by_role("link", name="API management").click()
     page.get_by_role("button", name="Add an API account").click()
-    account_password = page.get_by_label(re.compile("Password of idp_aa_")).input_value()
+    account_password = page.get_by_label(
+        re.compile("Password of idp_aa_")
+    ).input_value()
     username = page.locator("#new-username").inner_text()
     shot(page, "api-account-created")
     page.get_by_role("link", name="Done").click()
