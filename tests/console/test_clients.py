@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from idp.oauth import client_auth
 from idp.oauth import services as oauth
 from tests.conftest import basic
 from tests.console.conftest import PASSWORD
@@ -75,13 +76,13 @@ def test_register_with_a_generated_secret_shown_once(admin):
     # The secret works: the client gets a token for the operator...
     check = admin.oauth.password_grant("nightly-export", secret, "alice", PASSWORD)
     assert check.status_code == 200, check.json
-    with admin.app.app_context():
+    with admin.app.test_request_context():
         client = oauth.get_client("nightly-export")
         assert client.access_token_ttl == 5400
         assert client.refresh_token_ttl == 48 * 3600
         assert client.password_grant and client.refresh_tokens
         assert not client.may_introspect
-        assert oauth.authenticate_client("nightly-export", secret) is not None
+        assert client_auth.authenticate_client("nightly-export", secret) is not None
     # ...and no page shows it again.
     for path in (
         "/console/clients",
@@ -97,8 +98,8 @@ def test_register_with_a_typed_secret(admin):
     )
     html = response.get_data(as_text=True)
     assert 'value="my-own-secret"' in html and "cannot be shown again" in html
-    with admin.app.app_context():
-        assert oauth.authenticate_client("nightly-export", "my-own-secret")
+    with admin.app.test_request_context():
+        assert client_auth.authenticate_client("nightly-export", "my-own-secret")
     assert "my-own-secret" not in admin.text("/console/clients")
 
 
@@ -158,12 +159,12 @@ def test_rotate_asks_first_then_replaces_the_secret(admin):
     _, old = admin.oauth.oauth_client("script")
     confirm = admin.text("/console/clients/script/rotate-secret")
     assert "stop working" in confirm
-    with admin.app.app_context():
-        assert oauth.authenticate_client("script", old)  # asking changed nothing
+    with admin.app.test_request_context():
+        assert client_auth.authenticate_client("script", old)  # asking changed nothing
     new = _secret(admin.post("/console/clients/script/rotate-secret"))
-    with admin.app.app_context():
-        assert oauth.authenticate_client("script", old) is None
-        assert oauth.authenticate_client("script", new) is not None
+    with admin.app.test_request_context():
+        assert client_auth.authenticate_client("script", old) is None
+        assert client_auth.authenticate_client("script", new) is not None
     assert new not in admin.text("/console/clients")
 
 
