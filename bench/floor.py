@@ -16,7 +16,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 REDIS_URL = os.environ.get("IDP_REDIS_URL", "redis://127.0.0.1:6379/0")
 app = Flask(__name__)
-# What config/gunicorn.conf.py checks before starting workers.
+# What idp/gunicorn_conf.py checks before starting workers.
 app.config.update(REDIS_URL=REDIS_URL, ISSUER="http://127.0.0.1")
 limiter = FixedWindowRateLimiter(storage_from_string(REDIS_URL))
 item = parse("1000000/minute")

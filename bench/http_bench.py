@@ -1,6 +1,6 @@
 """HTTP benchmark of idp's hot path against a floor app, in one run.
 
-Starts idp under gunicorn (config/gunicorn.conf.py) on a fresh PostgreSQL database
+Starts idp under gunicorn (idp/gunicorn_conf.py, as `idp serve` does) on a fresh PostgreSQL database
 and Redis, and the floor app (bench/floor.py) under the same settings; drives both
 with wrk and prints req/s, p50 and p99 per case with the ratio to the floor.
 Not part of the test suite: `make bench-http` (needs wrk, PostgreSQL, Redis).
@@ -88,7 +88,7 @@ def idp(env: dict, *args: str) -> dict:
 
 def serve(env: dict, port: int, app: str) -> subprocess.Popen:
     process = subprocess.Popen(
-        [os.path.join(BIN, "gunicorn"), "-c", os.path.join(ROOT, "config/gunicorn.conf.py"),
+        [os.path.join(BIN, "gunicorn"), "-c", "python:idp.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}", "--workers", WORKERS, "--threads", THREADS,
          "--access-logfile", os.environ.get("BENCH_ACCESS_LOG", "-"), app],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -155,7 +155,7 @@ def main() -> None:
             18400 + secrets.randbelow(500),
             19400 + secrets.randbelow(500),
         )
-        processes.append(server := serve(env, idp_port, "wsgi:app"))
+        processes.append(server := serve(env, idp_port, "idp.wsgi:app"))
         processes.append(serve(env, floor_port, "bench.floor:app"))
         script_auth = basic("bench-script", script["client_secret"])
         caller_auth = basic("bench-rs", caller["client_secret"])
