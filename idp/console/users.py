@@ -40,6 +40,7 @@ from idp.console.forms import apply_error
 from idp.console.refusals import refusal
 from idp.console.templating import paginate
 from idp.credentials import services as credentials
+from idp.credentials.usage import last_activity
 from idp.errors import DomainError
 from idp.errors import NotFound
 
@@ -99,10 +100,12 @@ def _operator(username: str) -> Operator:
 @bp.get("/users")
 @screen(Right.MANAGE_USERS)
 def users():
+    page = paginate(accounts.list_operators())
     return render_template(
         "console/users/list.html",
-        page=paginate(accounts.list_operators()),
+        page=page,
         kinds=KIND_LABELS,
+        activity=last_activity(operator.id for operator in page.items),
     )
 
 

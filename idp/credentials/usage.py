@@ -8,11 +8,16 @@ stale.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
+from collections.abc import Iterable
 
 from cachetools import TTLCache
 from flask import current_app
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import union_all
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 
@@ -73,3 +78,30 @@ def _record(model, row_id: int, kind: str) -> None:
     except DBAPIError as error:
         db.session.rollback()
         _skipped.warning(f"last use not recorded: {type(error.orig).__name__}")
+
+
+def last_activity(operator_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each operator last used a credential or was issued an OAuth token.
+
+    The users listing's "last activity": as stale as ``last_used_at`` (a minute),
+    and absent for an operator that never did either.
+    """
+    ids = list(operator_ids)
+    if not ids:
+        return {}
+    parts = [
+        select(model.operator_id.label("who"), model.last_used_at.label("at")).where(
+            model.operator_id.in_(ids)
+        )
+        for model in (PersonalAccessToken, ApiAccount, ApiKey, OAuthToken)
+    ]
+    parts.append(
+        select(OAuthToken.operator_id, OAuthToken.issued_at).where(
+            OAuthToken.operator_id.in_(ids)
+        )
+    )
+    each = union_all(*parts).subquery()
+    rows = db.session.execute(
+        select(each.c.who, func.max(each.c.at)).group_by(each.c.who)
+    )
+    return {who: at for who, at in rows if at is not None}

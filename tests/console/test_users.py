@@ -96,6 +96,7 @@ def test_the_list_shows_each_operator(admin):
     assert row, html
     assert "API member" in row.group(0) and "Default (30/minute)" in row.group(0)
     assert re.search(r'/console/users/boss">boss</a>\s*<span[^>]*>Owner', html)
+    assert "Last activity" in html and "No activity yet" in row.group(0)
 
 
 def test_an_admin_creates_a_person_whose_generated_password_shows_once(admin):
@@ -207,6 +208,10 @@ def test_api_management_adds_an_account_shown_once_and_used_at_introspection(adm
     listing = admin.text("/console/users/bob/api-accounts")
     row = re.search(rf"{username}</th>.*?</tr>", listing, re.S).group(0)
     assert "Not yet used" not in row and "<time" in row
+    # The list of users shows bob's last activity: that use, as a date.
+    users = admin.text("/console/users")
+    bob = re.search(r'href="/console/users/bob">.*?</tr>', users, re.S).group(0)
+    assert "No activity yet" not in bob and bob.count("<time") == 2
 
 
 def test_api_accounts_of_the_owner_are_listed_without_add_or_delete(admin):
@@ -246,3 +251,11 @@ def test_an_api_member_gets_keys_shown_once_and_revoked(admin):
     assert "stops working" in admin.text(revoke)
     assert admin.post(revoke).status_code == 302
     assert public not in admin.text("/console/users/robot/api-keys")
+
+
+def test_the_users_screens_read_in_french(admin):
+    admin.post("/console/language", {"locale": "fr", "next": "/console"})
+    html = admin.text("/console/users")
+    assert "Dernière activité" in html and "Aucune activité pour l’instant" in html
+    assert "Créer un utilisateur" in html and "Last activity" not in html
+    assert "Membre API" in html or "membre API" in html
