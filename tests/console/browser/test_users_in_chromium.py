@@ -64,6 +64,18 @@ def test_create_an_operator_with_a_role_and_watch_its_api_account_get_used(
     assert account_password not in page.content() and password not in page.content()
     shot(page, "api-accounts")
 
+    # The users list now dates carol's last activity, in the viewer's time zone.
+    page.get_by_role("navigation", name="breadcrumb").get_by_role(
+        "link", name="Users"
+    ).click()
+    carol = page.get_by_role("row", name=re.compile("carol"))
+    expect(carol).not_to_contain_text("No activity yet")
+    expect(carol.locator("time")).to_have_count(2)  # created, last activity
+    expect(page.get_by_role("row", name=re.compile("admin"))).to_contain_text(
+        "No activity yet"
+    )
+    shot(page, "users-last-activity")
+
 
 def test_revoke_another_users_token_but_not_the_owners(page, live_console, shot):
     _operator(live_console, "admin", manage_users=True)
