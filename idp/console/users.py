@@ -32,6 +32,7 @@ from idp.accounts.permissions import Action
 from idp.accounts.permissions import Kind
 from idp.accounts.permissions import Right
 from idp.accounts.permissions import may
+from idp.accounts.permissions import may_change
 from idp.console import bp
 from idp.console import section
 from idp.console.auth import current_operator
@@ -169,7 +170,11 @@ def users_show(username: str):
             flash(_("User %(name)s saved.", name=operator.username), "success")
             return redirect(url_for("console.users_show", username=username))
     return render_template(
-        "console/users/settings.html", operator=operator, form=form, kinds=KIND_LABELS
+        "console/users/settings.html",
+        operator=operator,
+        form=form,
+        kinds=KIND_LABELS,
+        may_edit=may_change(current_operator(), owner_affected=operator.is_owner),
     )
 
 

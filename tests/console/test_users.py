@@ -259,3 +259,41 @@ def test_the_users_screens_read_in_french(admin):
     assert "Dernière activité" in html and "Aucune activité pour l’instant" in html
     assert "Créer un utilisateur" in html and "Last activity" not in html
     assert "Membre API" in html or "membre API" in html
+    assert "Seul le titulaire modifie le titulaire." in admin.text(
+        "/console/users/boss"
+    )
+
+
+def test_the_owner_is_shown_but_not_offered_for_editing_to_an_admin(admin):
+    page = admin.text("/console/users/boss")
+    assert "Only the owner changes the owner." in page
+    assert re.search(r"<fieldset disabled>", page) and ">Save<" not in page
+    with admin.app.app_context():
+        role = {o.username: o.profile.name for o in accounts.list_operators()}
+    # Posting anyway: the service refuses, and the form says why.
+    refused = admin.post("/console/users/boss", {"profile": role["boss"], "active": ""})
+    assert refused.status_code == 200
+    assert "Only the owner changes the owner or the owner&#39;s profile." in (
+        refused.get_data(as_text=True)
+    )
+    with admin.app.app_context():
+        assert accounts.get_operator("boss").is_active is True
+    # Its own rate limit an admin may not change either; another admin may.
+    mine = admin.post(
+        "/console/users/admin",
+        {"profile": role["admin"], "active": "y", "rate_limit": "9999/minute"},
+    )
+    assert "Nobody changes its own rate limit" in mine.get_data(as_text=True)
+    with admin.app.app_context():
+        assert accounts.get_operator("admin").rate_limit is None
+
+
+def test_the_owner_edits_any_operator(owner):
+    page = owner.text("/console/users/boss")
+    assert "Only the owner changes the owner." not in page and ">Save<" in page
+    with owner.app.app_context():
+        role = accounts.get_operator("bob").profile.name
+    saved = owner.post("/console/users/bob", {"profile": role, "active": ""})
+    assert saved.status_code == 302
+    with owner.app.app_context():
+        assert accounts.get_operator("bob").is_active is False
