@@ -84,6 +84,21 @@ def test_a_change_without_the_csrf_token_is_refused(admin):
     assert response.status_code == 400
     with admin.app.app_context():
         bob = accounts.get_operator("bob")
+        token_id = next(iter(credentials.list_personal_access_tokens(None, bob))).id
+    form = {"username": "eve", "kind": "person", "profile": bob.profile.name}
+    for method, path in USER_PAGES:
+        path = path.replace("tokens/1/", f"tokens/{token_id}/")
+        if method == "post":
+            for token in ({}, {"csrf_token": "forged"}):
+                answer = admin.http.post(path, data={**form, **token})
+                assert answer.status_code == 400, (path, token)
+    with admin.app.app_context():
+        assert accounts.list_operators().count() == 4  # nobody was added
+        bob = accounts.get_operator("bob")
+        assert bob.profile.name == form["profile"] and bob.is_active
+        assert credentials.list_personal_access_tokens(None, bob).count() == 1
+    with admin.app.app_context():
+        bob = accounts.get_operator("bob")
         assert credentials.list_api_accounts(None, bob).count() == 0
 
 
