@@ -121,3 +121,61 @@ def test_revoke_another_users_token_but_not_the_owners(page, live_console, shot)
         timeout=10,
     )
     assert me.status_code == 401
+
+
+def test_an_api_member_gets_a_key_shown_once_then_revoked(page, live_console, shot):
+    _operator(live_console, "admin", manage_users=True)
+    with live_console.app.app_context():
+        accounts.create_profile("robots")
+        _, secret = oauth.register_client(
+            "resource-api",
+            access_token_ttl=3600,
+            refresh_token_ttl=86400,
+            may_introspect=True,
+        )
+    _sign_in(page, "admin")
+    page.get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Create a user").click()
+    page.get_by_label("Username").fill("robot")
+    page.get_by_label("Kind").select_option(label="API member")
+    page.get_by_label("Security role").select_option("robots")
+    page.get_by_role("button", name="Create").click()
+    page.get_by_role("link", name="API keys").click()
+    expect(page.get_by_text("No API key yet.")).to_be_visible()
+    page.get_by_label("Description").fill("nightly sync")
+    page.get_by_role("button", name="Create the key").click()
+    expect(page.get_by_text("cannot be shown again")).to_be_visible()
+    public = page.locator("#new-public-key").inner_text()
+    private = page.get_by_label("Private key").input_value()
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == private
+    shot(page, "api-key-created")
+    page.get_by_role("link", name="Done").click()
+
+    row = page.get_by_role("row", name=re.compile("nightly sync"))
+    expect(row).to_contain_text(public)
+    expect(row).to_contain_text("Not yet used")
+    assert private not in page.content()
+    answer = requests.post(
+        live_console.url("/oauth/introspect"),
+        auth=("resource-api", secret),
+        data={"token": f"{public}:{private}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.json()["active"] is True
+    page.reload()
+    expect(row).not_to_contain_text("Not yet used")
+    shot(page, "api-keys")
+
+    row.get_by_role("link", name="Revoke").click()
+    page.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("API key revoked.")).to_be_visible()
+    expect(page.get_by_text("No API key yet.")).to_be_visible()
+    answer = requests.post(
+        live_console.url("/oauth/introspect"),
+        auth=("resource-api", secret),
+        data={"token": f"{public}:{private}"},
+        timeout=10,
+    )
+    assert answer.json()["active"] is False
