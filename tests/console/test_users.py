@@ -312,3 +312,18 @@ def test_the_owner_edits_any_operator(owner):
     assert saved.status_code == 302
     with owner.app.app_context():
         assert accounts.get_operator("bob").is_active is False
+
+
+def test_the_list_paginates_like_the_api(admin):
+    for number in range(8):  # with admin, bob, boss and robot: 12
+        admin.operator(f"user-{number:02d}")
+    first = admin.text("/console/users")
+    assert "Page 1 of 2" in first and "12 items" in first
+    assert 'href="/console/users/user-05"' in first
+    assert 'href="/console/users/user-06"' not in first
+    second = admin.text("/console/users?page=2")
+    assert 'href="/console/users/user-06"' in second
+    assert 'href="/console/users/admin"' not in second
+    every = admin.text("/console/users?page_size=100")
+    assert 'href="/console/users/user-07"' in every and "Page 1 of" not in every
+    assert admin.get("/console/users?page=abc&page_size=-4").status_code == 200
