@@ -327,3 +327,25 @@ def test_the_list_paginates_like_the_api(admin):
     every = admin.text("/console/users?page_size=100")
     assert 'href="/console/users/user-07"' in every and "Page 1 of" not in every
     assert admin.get("/console/users?page=abc&page_size=-4").status_code == 200
+
+
+def test_what_the_service_refuses_on_create_is_said_on_the_form(admin):
+    with admin.app.app_context():
+        role = accounts.get_operator("bob").profile.name
+    cases = [
+        ({"username": "bob", "kind": "person"}, "An operator named &#39;bob&#39;"),
+        (
+            {"username": "r2", "kind": "api_member", "password": "typed-secret"},
+            "An API member has no password; it uses API keys.",
+        ),
+        ({"username": "eve", "kind": "person", "rate_limit": "lots"}, "lots"),
+    ]
+    for form, message in cases:
+        answer = admin.post("/console/users/new", {"profile": role, **form})
+        assert answer.status_code == 200, form
+        html = answer.get_data(as_text=True)
+        assert message in html, form
+        assert "typed-secret" not in html  # a typed password is not echoed back
+    with admin.app.app_context():
+        names = {o.username for o in accounts.list_operators()}
+        assert not names & {"r2", "eve"}
