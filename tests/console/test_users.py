@@ -131,6 +131,11 @@ def test_an_admin_creates_a_person_whose_generated_password_shows_once(admin):
     _, client_secret = oauth.oauth_client("script")
     grant = oauth.password_grant("script", client_secret, "carol", password)
     assert grant.status_code == 200, grant.json
+    # Signing in by the password grant is activity the users list dates.
+    row = re.search(
+        r'href="/console/users/carol">.*?</tr>', admin.text("/console/users"), re.S
+    ).group(0)
+    assert "No activity yet" not in row and row.count("<time") == 2
     for path in ("/console/users", "/console/users/carol"):
         assert password not in admin.text(path)
         assert password[7:17] not in admin.text(path)
