@@ -32,12 +32,15 @@ import sqlalchemy as sa
 from flask import Flask
 from flask import current_app
 from flask import g
+from sqlalchemy.exc import SQLAlchemyError
 
 from idp.extensions import db
+from idp.logs import OncePerInterval
 from idp.store import store
 from idp.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+_unread = OncePerInterval(log)
 
 Tag = tuple[str, str]
 
@@ -198,7 +201,7 @@ def recall(key: Hashable) -> Any:
     """A remembered answer, noted so :func:`confirm` can tell if it still holds."""
     value = memory().get(key)
     if value is not None:
-        g.setdefault("idp_recalled", []).append(key)
+        g.setdefault("idp_recalled", []).append((key, value))
     return value
 
 
@@ -238,15 +241,30 @@ def confirm(head: int | None, *, reachable: bool) -> bool:
         or head != mem.seen
         or time.monotonic() - mem.read_at > current_app.config["CHANGES_POLL_SECONDS"]
     )
-    if not must_read:
-        return True
-    read_changes()
-    if reachable and head != mem.seen and mem.seen is not None:
-        _publish(mem.seen)  # Redis lost it (a restart, an old snapshot)
-    if not reachable:
-        mem.doubt = True
+    # Only the periodic read is due, and Redis vouches nothing changed: a
+    # database that cannot answer it now cannot have taken a change either.
+    vouched = reachable and not mem.doubt and head is not None and head == mem.seen
+    if must_read:
+        try:
+            read_changes()
+        except SQLAlchemyError as error:
+            if not vouched:
+                raise
+            db.session.rollback()
+            mem.read_at = time.monotonic()  # try again after the next interval
+            _unread.warning(
+                "change log unreadable, Redis vouches nothing changed "
+                f"({type(error).__name__})"
+            )
+        if reachable and head != mem.seen and mem.seen is not None:
+            _publish(mem.seen)  # Redis lost it (a restart, an old snapshot)
+        if not reachable:
+            mem.doubt = True
+    # Another thread may have read the change that makes a recalled answer
+    # wrong between this request's recall and now: then the head matches what
+    # this process has seen, yet the answer is gone from memory.
     recalled = g.get("idp_recalled", ())
-    return all(mem.get(key) is not None for key in recalled)
+    return all(mem.get(key) is value for key, value in recalled)
 
 
 def read_changes() -> None:

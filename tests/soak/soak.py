@@ -120,8 +120,19 @@ def verdict(record: Record) -> tuple[list[str], bool]:
         lines.append(f"  at {answer.at:.1f}: {answer.action} -> {answer.status}")
     lines.append(f"stale answers after a revocation: {len(record.stale)}")
     for moment, what in record.stale[:10]:
-        lines.append(f"  at {moment:.1f}: {what}")
+        lines.append(f"  {what}, {_after_fault(record, moment)}")
     return lines, not outside and not record.stale
+
+
+def _after_fault(record: Record, moment: float) -> str:
+    """Which fault came last before ``moment``, and how long after its end."""
+    before = [w for w in record.windows if w.start <= moment]
+    if not before:
+        return "before any fault"
+    last = before[-1]
+    if moment <= last.end:
+        return f"during {last.name}"
+    return f"{moment - last.end:.1f} s after {last.name}"
 
 
 class Load:

@@ -1,0 +1,60 @@
+"""idp.changes: what a process remembers is never answered after a change it read."""
+
+from __future__ import annotations
+
+from idp import changes
+from idp.credentials import read
+from idp.oauth import services as oauth
+
+
+def test_a_change_another_thread_read_after_the_recall_is_not_missed(
+    app, oauth_actions
+):
+    """Request C recalls an answer; meanwhile request B of the same process reads
+    the revocation. C's head now equals what the process has seen, so only the
+    recalled answer being gone tells C it no longer holds."""
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    token = login["access_token"]
+    assert oauth_actions.introspect(caller, token).json["active"]  # remembered
+
+    with app.app_context(), app.test_request_context():
+        changes.begin()
+        assert read.resolve(token) is not None  # C: recalled, no SQL
+        with app.app_context(), app.test_request_context():
+            oauth.revoke_token(*oauth.find_token(token))  # B: revoke...
+            changes.catch_up()  # ...and read the change, in this process
+        head, reachable = changes.read_head()
+        assert head == changes.memory().seen
+        assert changes.confirm(head, reachable=reachable) is False
+
+    assert oauth_actions.introspect(caller, token).json == {"active": False}
+
+
+def test_a_database_outage_does_not_stop_answers_redis_vouches_for(
+    app, oauth_actions, monkeypatch
+):
+    """Only the periodic read is due and Redis's head is what this process has
+    read: the database, unreachable, cannot have taken a change, so the
+    remembered answer stands. With a head it has not read, it cannot answer."""
+    import sqlalchemy.exc
+
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    token = login["access_token"]
+    assert oauth_actions.introspect(caller, token).json["active"]  # remembered
+
+    def unreachable() -> None:
+        raise sqlalchemy.exc.OperationalError(
+            "SELECT", {}, Exception("connection refused")
+        )
+
+    later = changes.time.monotonic() + 3600  # the periodic read is due
+    monkeypatch.setattr(changes.time, "monotonic", lambda: later)
+    monkeypatch.setattr(changes, "read_changes", unreachable)
+    answer = oauth_actions.introspect(caller, token)
+    assert answer.status_code == 200 and answer.json["active"] is True
+
+    with app.app_context():
+        changes.store().incr(changes.head_key())  # a change it has not read
+    assert oauth_actions.introspect(caller, token).status_code == 503
