@@ -11,9 +11,11 @@ changed by every rotation, are always read from the database.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from cachetools import TTLCache
 from sqlalchemy import select
 
 from idp import changes
@@ -77,13 +79,36 @@ def _count(active: ActiveCredential | None) -> tuple[Window | None, int | None, 
     return None, head, reachable
 
 
+#: Secrets no row matches, remembered briefly: a well-formed token idp never
+#: issued then costs one indexed SELECT a minute per process, not one per call.
+#: Safe to remember: idp generates every secret at random and inserts its row
+#: before anyone holds it, so no row can appear later for a secret asked now.
+#: Inactive tokens are not remembered here (an operator's api_access may return).
+_unknown: TTLCache = TTLCache(maxsize=10_000, ttl=60)
+_unknown_lock = threading.Lock()
+
+
+class _NoRow:
+    """What :func:`_lookup` answers when no row holds the secret at all."""
+
+
+NO_ROW = _NoRow()
+
+
 def resolve(token: str) -> ActiveCredential | None:
     """The active credential ``token`` proves, of any kind, or None."""
     now = utcnow()
-    key = ("credential", token_digest(token))
+    digest = token_digest(token)
+    key = ("credential", digest)
     active = changes.recall(key)
     if active is None:
+        if digest in _unknown:
+            return None
         active = _lookup(token, declared_modules(), now)
+        if active is NO_ROW:
+            with _unknown_lock:
+                _unknown[digest] = True
+            return None
         if active is None:
             return None
         if active.kind != CredentialKind.OAUTH_REFRESH_TOKEN:
@@ -123,7 +148,9 @@ def _oauth_token(
         OAuthToken.refresh_token_digest if refresh else OAuthToken.access_token_digest
     )
     row = db.session.scalar(select(OAuthToken).where(column == token_digest(token)))
-    if row is None or not row.operator.may_use_api():
+    if row is None:
+        return NO_ROW
+    if not row.operator.may_use_api():
         return None
     if refresh:
         if not row.is_refresh_active(now):
@@ -153,7 +180,9 @@ def _personal_access_token(
     row = db.session.scalar(
         select(PersonalAccessToken).filter_by(token_digest=token_digest(token))
     )
-    if row is None or not row.is_active(now) or not row.operator.may_use_api():
+    if row is None:
+        return NO_ROW
+    if not row.is_active(now) or not row.operator.may_use_api():
         return None
     return ActiveCredential.of(
         row.operator,
@@ -173,7 +202,9 @@ def _pair(
     modules: tuple[str, ...],
 ) -> ActiveCredential | None:
     """A Basic pair's credential, if the secret matches and its operator may act."""
-    if row is None or not row.matches(secret) or not row.operator.may_use_api():
+    if row is None:
+        return NO_ROW
+    if not row.matches(secret) or not row.operator.may_use_api():
         return None
     return ActiveCredential.of(
         row.operator,

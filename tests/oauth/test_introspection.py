@@ -389,3 +389,31 @@ def test_an_introspecting_client_records_its_last_use(app, oauth_actions):
 
     with app.app_context():
         assert oauth.get_client(caller[0]).last_used_at is not None
+
+
+def test_a_well_formed_token_idp_never_issued_costs_one_select_then_none(
+    app, oauth_actions, resource_server
+):
+    """Random well-formed tokens cannot load the database: no row is remembered."""
+    from idp.security import SecretKind
+    from idp.security import generate_secret
+
+    invented = generate_secret(SecretKind.ACCESS_TOKEN)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        first = oauth_actions.introspect(resource_server, invented)
+        looked_up = [s for s in statements if "oauth_tokens" in s]
+        statements.clear()
+        second = oauth_actions.introspect(resource_server, invented)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert first.json == second.json == {"active": False}
+    assert len(looked_up) == 1
+    assert [s for s in statements if "oauth_tokens" in s] == []
