@@ -149,6 +149,27 @@ def profile_set(
     return profile_dict(profile)
 
 
+@command(profile_group, "list")
+def profile_list() -> dict:
+    """Every profile with its rights and module levels."""
+    return {"profiles": [profile_dict(p) for p in accounts.list_profiles()]}
+
+
+@command(profile_group, "show")
+@click.argument("name")
+def profile_show(name: str) -> dict:
+    """One profile with its rights and module levels."""
+    return profile_dict(accounts.get_profile(name))
+
+
+@command(profile_group, "delete")
+@click.argument("name")
+def profile_delete(name: str) -> dict:
+    """Delete a profile that no operator holds."""
+    accounts.delete_profile(accounts.get_profile(name))
+    return {"name": name, "deleted": True}
+
+
 # -- modules ---------------------------------------------------------------
 
 module_group = click.Group("module", help="Modules whose levels profiles carry.")
@@ -247,6 +268,27 @@ def operator_set(
             operator, is_active=active, profile=profile, rate_limit=rate_limit
         )
     )
+
+
+@command(operator_group, "list")
+def operator_list() -> dict:
+    """Every operator (never a password)."""
+    return {"operators": [operator_dict(o) for o in accounts.list_operators()]}
+
+
+@command(operator_group, "show")
+@click.argument("username")
+def operator_show(username: str) -> dict:
+    """One operator (never its password)."""
+    return operator_dict(accounts.get_operator(username))
+
+
+@command(operator_group, "delete")
+@click.argument("username")
+def operator_delete(username: str) -> dict:
+    """Delete an operator and every credential it holds (never the owner)."""
+    accounts.delete_operator(accounts.get_operator(username))
+    return {"username": username, "deleted": True}
 
 
 # -- clients ---------------------------------------------------------------

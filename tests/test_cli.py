@@ -501,6 +501,11 @@ BAD_INPUT = [
     pytest.param(["client", "show", "nope"], None, id="show-unknown-client"),
     pytest.param(["client", "delete", "nope"], None, id="delete-unknown-client"),
     pytest.param(["client", "rotate-secret", "nope"], None, id="rotate-unknown-client"),
+    pytest.param(["operator", "show", "nope"], None, id="show-unknown-operator"),
+    pytest.param(["operator", "delete", "nope"], None, id="delete-unknown-operator"),
+    pytest.param(["operator", "delete", "carol"], None, id="delete-the-owner"),
+    pytest.param(["profile", "show", "nope"], None, id="show-unknown-profile"),
+    pytest.param(["profile", "delete", "staff"], None, id="delete-a-held-profile"),
 ]  # fmt: skip
 
 
@@ -667,3 +672,37 @@ def test_postgres_urls_of_every_spelling_reach_psycopg() -> None:
     for url in ("postgres://u@h/d", "postgresql://u@h/d", "postgresql+psycopg://u@h/d"):
         assert driver_url(url) == "postgresql+psycopg://u@h/d"
     assert driver_url("sqlite:////x/idp.sqlite3") == "sqlite:////x/idp.sqlite3"
+
+
+def test_operators_and_profiles_list_show_and_delete(
+    runner: FlaskCliRunner, oauth_actions: OAuthActions
+) -> None:
+    """Like clients: list and show print what create printed (never a password);
+    deleting an operator ends its credentials at once; a profile goes once unheld."""
+    invoke(runner, "profile", "create", "staff")
+    created = invoke(runner, "operator", "create", "bob", "--profile", "staff")
+    password = created.pop("password")
+    assert invoke(runner, "operator", "show", "bob") == created
+    listed = invoke(runner, "operator", "list")["operators"]
+    assert listed == [created] and password not in json.dumps(listed)
+    profile = invoke(runner, "profile", "show", "staff")
+    assert invoke(runner, "profile", "list")["profiles"] == [profile]
+
+    _, secret = oauth_actions.oauth_client("script")
+    token = oauth_actions.password_grant("script", secret, "bob", password).json
+    caller = oauth_actions.resource_server()
+    assert oauth_actions.introspect(caller, token["access_token"]).json["active"]
+
+    assert invoke(runner, "operator", "delete", "bob") == {
+        "username": "bob",
+        "deleted": True,
+    }
+    assert oauth_actions.introspect(caller, token["access_token"]).json == {
+        "active": False
+    }
+    assert invoke(runner, "operator", "list")["operators"] == []
+    assert invoke(runner, "profile", "delete", "staff") == {
+        "name": "staff",
+        "deleted": True,
+    }
+    assert invoke(runner, "profile", "list")["profiles"] == []

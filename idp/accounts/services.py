@@ -225,6 +225,34 @@ def update_operator(
     return operator
 
 
+def delete_operator(operator: Operator) -> None:
+    """Delete an operator and, with it, every credential it holds.
+
+    The owner is never deleted: the account holder is who every other right
+    comes from, and only the owner's own credentials could replace it.
+    """
+    if operator.is_owner:
+        raise Conflict("The owner cannot be deleted.")
+    username, operator_id = operator.username, operator.id
+    db.session.delete(operator)  # tokens, PATs, accounts, keys: ON DELETE CASCADE
+    emit("operator.deleted", {"username": username})
+    changes.commit(changes.tag("operator", operator_id))
+
+
+def delete_profile(profile: Profile) -> None:
+    """Delete a profile no operator holds (their rights would go with it)."""
+    holders = db.session.scalars(
+        select(Operator.username).filter_by(profile_id=profile.id).limit(5)
+    ).all()
+    if holders:
+        raise Conflict(
+            f"The profile {profile.name!r} is held by {', '.join(holders)}; "
+            "give them another first."
+        )
+    db.session.delete(profile)
+    changes.commit(changes.tag("profile", profile.id))
+
+
 def recheck_credentials(operators) -> None:
     """End API accounts and keys whose maker could not make them now.
 

@@ -53,6 +53,8 @@ SENTENCES = (
     ),
     N_("You may not %(action)s this operator's %(kinds)s."),
     N_("No profile named %(name)s."),
+    N_("The owner cannot be deleted."),
+    N_("The profile %(name)s is held by %(holders)s; give them another first."),
     N_("No operator named %(name)s."),
     N_("A profile named %(name)s already exists."),
     N_("An operator named %(name)s already exists."),

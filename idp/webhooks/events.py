@@ -45,6 +45,10 @@ BUILT_IN: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "operator.created": ("An operator was created.", _OPERATOR),
     "operator.updated": ("An operator's profile, state or limit changed.", _OPERATOR),
+    "operator.deleted": (
+        "An operator and all its credentials were deleted.",
+        {"username": "the operator's username"},
+    ),
     "credential.created": ("A credential was issued.", _CREDENTIAL),
     "credential.revoked": (
         "A credential was revoked (an OAuth login: its refresh family).",

@@ -213,6 +213,12 @@ CHANGES = {
         ),
         lambda: accounts.update_operator(accounts.get_operator("bob"), is_active=False),
     ),
+    "operator.deleted": (
+        lambda: accounts.create_operator(
+            "bob", profile=accounts.create_profile("staff"), password="pw"
+        ),
+        lambda: accounts.delete_operator(accounts.get_operator("bob")),
+    ),
     "credential.created": (
         lambda: accounts.create_operator(
             "bob", profile=accounts.create_profile("staff"), password="pw"

@@ -17,6 +17,7 @@ BUILT_INS = {
     "client.secret_rotated",
     "operator.created",
     "operator.updated",
+    "operator.deleted",
     "credential.created",
     "credential.revoked",
     "credential.expiring",

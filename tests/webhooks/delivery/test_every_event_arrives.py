@@ -35,6 +35,11 @@ def test_each_built_in_event_arrives_once_per_change_signed(
     ).json
     with app.app_context():
         accounts.create_profile("staff")
+        # Deleting an operator is the idp command's (accounts.delete_operator).
+        leaving, _ = accounts.create_operator(
+            "leaving", profile=accounts.get_profile("staff"), password="pw"
+        )
+        accounts.delete_operator(leaving)
     for method, path, body in OWNER_CHANGES:
         response = getattr(client, method)(path, json=body, headers=owner)
         assert response.status_code < 300, (path, response.json)
