@@ -95,6 +95,14 @@ class _NoRow:
 NO_ROW = _NoRow()
 
 
+class _NoAccess:
+    """What :func:`_lookup` answers for a live credential whose operator may not
+    use the API now (its profile lost api_access): inactive, but not unknown."""
+
+
+NO_ACCESS = _NoAccess()
+
+
 def resolve(token: str) -> ActiveCredential | None:
     """The active credential ``token`` proves, of any kind, or None."""
     now = utcnow()
@@ -109,13 +117,24 @@ def resolve(token: str) -> ActiveCredential | None:
             with _unknown_lock:
                 _unknown[digest] = True
             return None
-        if active is None:
+        if active is None or active is NO_ACCESS:
             return None
         if active.kind != CredentialKind.OAUTH_REFRESH_TOKEN:
             changes.remember(key, active, active.tags())
     if active.exp is not None and active.exp <= timestamp(now):
         return None
     return active
+
+
+def lacks_api_access(token: str) -> bool:
+    """Whether ``token`` is a live credential whose operator lost api_access.
+
+    For answers that tell "who are you" (401) from "not allowed" (403), asked
+    only once :func:`resolve` found nothing active.
+    """
+    if token_digest(token) in _unknown:
+        return False
+    return _lookup(token, declared_modules(), utcnow()) is NO_ACCESS
 
 
 def _lookup(
@@ -150,8 +169,6 @@ def _oauth_token(
     row = db.session.scalar(select(OAuthToken).where(column == token_digest(token)))
     if row is None:
         return NO_ROW
-    if not row.operator.may_use_api():
-        return None
     if refresh:
         if not row.is_refresh_active(now):
             return None
@@ -160,6 +177,8 @@ def _oauth_token(
         if not row.is_access_active(now):
             return None
         kind, expires_at = CredentialKind.OAUTH_ACCESS_TOKEN, row.access_expires_at
+    if not row.operator.may_use_api():
+        return NO_ACCESS
     return ActiveCredential.of(
         row.operator,
         modules,
@@ -182,8 +201,10 @@ def _personal_access_token(
     )
     if row is None:
         return NO_ROW
-    if not row.is_active(now) or not row.operator.may_use_api():
+    if not row.is_active(now):
         return None
+    if not row.operator.may_use_api():
+        return NO_ACCESS
     return ActiveCredential.of(
         row.operator,
         modules,
@@ -204,8 +225,10 @@ def _pair(
     """A Basic pair's credential, if the secret matches and its operator may act."""
     if row is None:
         return NO_ROW
-    if not row.matches(secret) or not row.operator.may_use_api():
+    if not row.matches(secret):
         return None
+    if not row.operator.may_use_api():
+        return NO_ACCESS
     return ActiveCredential.of(
         row.operator,
         modules,

@@ -128,7 +128,7 @@ def verify_client(request, method: str) -> AuthenticatedClient | None:
     unknown ID and skip the hash, which tells an attacker which IDs exist; here
     unknown and wrong answer alike, in equal time.
     """
-    basic = _basic_credentials(request)
+    basic = basic_credentials(request)
     basic_id = basic[0]
     if basic_id is not None and "client_secret" in request.form:
         # RFC 6749 §2.3: one authentication method per request.
@@ -189,13 +189,15 @@ def _failure_limit() -> str:
     return str(current_app.config["CLIENT_AUTH_FAILURE_LIMIT"])
 
 
-def _basic_credentials(request) -> tuple[str | None, str | None]:
+def basic_credentials(
+    request, header: str = "Authorization"
+) -> tuple[str | None, str | None]:
     """RFC 6749 §2.3.1: the client ID and secret, form-encoded, in HTTP Basic.
 
     Authlib decodes them with unquote, so a '+' stays a '+', and fails with a 500
     on bytes that are not UTF-8. A header that does not decode names no client.
     """
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    scheme, _, value = request.headers.get(header, "").partition(" ")
     if scheme.lower() != "basic":
         return None, None
     try:
