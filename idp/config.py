@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     # Failed client authentications one client ID, or one source address, may
     # have before the next are refused (429) without checking the secret.
     "CLIENT_AUTH_FAILURE_LIMIT": "30/minute",
+    # Reports of leaked secrets (POST /oauth/leaked) per source address.
+    "LEAK_REPORT_LIMIT": "10/minute",
     # A just-rotated refresh token presented again within this many seconds is
     # refused without revoking its family (a client racing itself).
     "REFRESH_GRACE_SECONDS": 5,
@@ -169,7 +171,12 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
             raise ConfigError(f"IDP_{key} must be a positive number")
     if not isinstance(config["PUBLIC_DOCS"], bool):
         raise ConfigError("IDP_PUBLIC_DOCS must be true or false")
-    for key in ("RATE_LIMIT", "LOGIN_FAILURE_LIMIT", "CLIENT_AUTH_FAILURE_LIMIT"):
+    for key in (
+        "RATE_LIMIT",
+        "LOGIN_FAILURE_LIMIT",
+        "CLIENT_AUTH_FAILURE_LIMIT",
+        "LEAK_REPORT_LIMIT",
+    ):
         try:
             limits.parse(str(config[key]))
         except ValueError as error:

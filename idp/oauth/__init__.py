@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 
 from idp.oauth import check  # noqa: F401  (adds /oauth/check to bp)
+from idp.oauth import leaked  # noqa: F401  (adds /oauth/leaked to bp)
 from idp.oauth.grants import PasswordGrant
 from idp.oauth.grants import RefreshTokenGrant
 from idp.oauth.introspection import IntrospectionEndpoint

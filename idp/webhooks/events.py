@@ -59,7 +59,7 @@ BUILT_IN: dict[str, tuple[str, dict[str, str]]] = {
         {**_CREDENTIAL, "expires_at": "RFC 3339 UTC time"},
     ),
     "credential.leaked": (
-        "Reserved: a credential reported leaked was revoked.",
+        "A credential reported leaked (POST /oauth/leaked) was revoked.",
         _CREDENTIAL,
     ),
     "refresh_token.reused": (
