@@ -488,6 +488,7 @@ authorize there with a personal access token (console: My profile) or:
 
 
 def init_app(app: Flask) -> None:
+    from idp.audit.cli import audit_group
     from idp.credentials.cli import COMMANDS as credential_commands
     from idp.serve import serve_command
     from idp.webhooks import delivery_cli  # noqa: F401  (adds to `idp webhook`)
@@ -508,6 +509,7 @@ def init_app(app: Flask) -> None:
         webhook_group,
         event_type_group,
         serve_command,
+        audit_group,
     ):
         app.cli.add_command(cmd)
 

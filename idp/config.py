@@ -65,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "ACCEPT_UNCHECKSUMMED_SECRETS": True,
     # `idp purge` deletes tokens, keys and change-log rows dead for this long.
     "PURGE_RETENTION_SECONDS": 7 * 24 * 3600,
+    # ...and audit records older than this (a duration such as 400d).
+    "AUDIT_RETENTION": "400d",
     # Bytes in a request body; larger ones get 413 before anything parses them.
     # No request idp reads comes near it.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -203,6 +205,7 @@ def _check_webhook_delivery(config) -> None:
         "WEBHOOK_SECRET_OVERLAP",
         "WEBHOOK_DISABLE_AFTER",
         "WEBHOOK_RETENTION",
+        "AUDIT_RETENTION",
     ):
         try:
             parse_duration(config[key])

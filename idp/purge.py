@@ -5,22 +5,26 @@ expired or revoked; personal access tokens and API keys when expired or revoked;
 change-log rows when old (a process that had not read them forgets everything it
 remembers, see idp.changes). Keeping dead rows for ``PURGE_RETENTION_SECONDS``
 first leaves audits and reuse detection their window; after it, the tables and
-their indexes stop growing with traffic.
+their indexes stop growing with traffic. Audit records have their own, longer,
+retention (``AUDIT_RETENTION``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from flask import current_app
 from sqlalchemy import delete
 from sqlalchemy import or_
 
+from idp.audit.models import AuditRecord
 from idp.changes import Change
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
 from idp.extensions import db
 from idp.oauth.models import OAuthToken
 from idp.timeutil import utcnow
+from idp.webhooks.schedule import parse_duration
 
 
 def purge(retention_seconds: int) -> dict[str, int]:
@@ -46,6 +50,13 @@ def purge(retention_seconds: int) -> dict[str, int]:
         ),
         "api_keys": delete(ApiKey).where(ApiKey.revoked_at < cutoff),
         "changes": delete(Change).where(Change.at < cutoff),
+        "audit_records": delete(AuditRecord).where(
+            AuditRecord.at
+            < utcnow()
+            - dt.timedelta(
+                seconds=parse_duration(current_app.config["AUDIT_RETENTION"])
+            )
+        ),
     }
     counts = {
         table: db.session.execute(

@@ -22,6 +22,7 @@ from idp.accounts.models import Module
 from idp.accounts.models import ModulePermission
 from idp.accounts.models import Operator
 from idp.accounts.models import Profile
+from idp.audit.log import record
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -55,6 +56,7 @@ def create_module(actor: Operator | None, name: str) -> Module:
         raise Conflict(f"A module named {name!r} already exists.")
     module = Module(name=name)
     db.session.add(module)
+    record("module.created", f"module:{name}", after={"name": name})
     changes.commit(MODULES_TAG)
     return module
 
@@ -87,6 +89,7 @@ def delete_module(actor: Operator | None, name: str) -> None:
         )
     db.session.execute(delete(ModulePermission).filter_by(module=name))
     db.session.delete(module)
+    record("module.deleted", f"module:{name}", before={"name": name})
     changes.commit(MODULES_TAG)
 
 
@@ -100,6 +103,7 @@ def apply_configured(configured: list[str]) -> list[str]:
     created = [name for name in dict.fromkeys(wanted) if name not in existing]
     for name in created:
         db.session.add(Module(name=name))
+        record("module.created", f"module:{name}", after={"name": name})
     if created:
         changes.commit(MODULES_TAG)
     return created

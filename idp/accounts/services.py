@@ -18,6 +18,7 @@ from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
 from idp.accounts.modules import declared_modules
+from idp.audit.log import record
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -84,6 +85,7 @@ def create_profile(
     )
     _set_levels(profile, modules or {})
     db.session.add(profile)
+    record("profile.created", f"profile:{name}", after=profile_data(profile))
     db.session.commit()
     return profile
 
@@ -105,11 +107,18 @@ def update_profile(
         raise InvalidInput(f"Unknown right {sorted(unknown)[0]!r}.")
     _check_levels(modules or {})
     permissions.require_grant(actor, rights, modules or {}, current=profile)
+    before = profile_data(profile)
     for right, value in rights.items():
         if value is not None:
             setattr(profile, right, value)
     _set_levels(profile, modules or {})
     db.session.flush()
+    record(
+        "profile.updated",
+        f"profile:{profile.name}",
+        before=before,
+        after=profile_data(profile),
+    )
     recheck_credentials(
         db.session.scalars(select(Operator).filter_by(profile_id=profile.id)).all()
     )
@@ -189,6 +198,11 @@ def create_operator(
     )
     db.session.add(operator)
     emit("operator.created", operator_data(operator))
+    record(
+        "operator.created",
+        f"operator:{username}",
+        after=operator_data(operator) | {"rate_limit": rate_limit},
+    )
     db.session.commit()
     return operator, generated
 
@@ -203,6 +217,7 @@ def update_operator(
 ) -> Operator:
     """Change an operator; takes effect at the next introspection."""
     permissions.require_change(actor, owner_affected=operator.is_owner)
+    before = operator_data(operator) | {"rate_limit": operator.rate_limit}
     if profile is not None:
         permissions.require_holds(actor, profile)
     if rate_limit is not None:
@@ -221,6 +236,12 @@ def update_operator(
         _check_rate_limit(rate_limit or None)
         operator.rate_limit = rate_limit or None
     emit("operator.updated", operator_data(operator))
+    record(
+        "operator.updated",
+        f"operator:{operator.username}",
+        before=before,
+        after=operator_data(operator) | {"rate_limit": operator.rate_limit},
+    )
     changes.commit(changes.tag("operator", operator.id))
     return operator
 
@@ -234,8 +255,10 @@ def delete_operator(operator: Operator) -> None:
     if operator.is_owner:
         raise Conflict("The owner cannot be deleted.")
     username, operator_id = operator.username, operator.id
+    before = operator_data(operator) | {"rate_limit": operator.rate_limit}
     db.session.delete(operator)  # tokens, PATs, accounts, keys: ON DELETE CASCADE
     emit("operator.deleted", {"username": username})
+    record("operator.deleted", f"operator:{username}", before=before)
     changes.commit(changes.tag("operator", operator_id))
 
 
@@ -249,6 +272,7 @@ def delete_profile(profile: Profile) -> None:
             f"The profile {profile.name!r} is held by {', '.join(holders)}; "
             "give them another first."
         )
+    record("profile.deleted", f"profile:{profile.name}", before=profile_data(profile))
     db.session.delete(profile)
     changes.commit(changes.tag("profile", profile.id))
 
@@ -323,6 +347,7 @@ def set_password(operator: Operator, password: str) -> None:
     if not password:
         raise InvalidInput("The password is empty.")
     operator.password_hash = hash_password(password)
+    record("operator.password_set", f"operator:{operator.username}")
     db.session.commit()
 
 
@@ -351,6 +376,20 @@ def authenticate_operator(
         operator.password_hash = new_hash
         db.session.commit()
     return operator
+
+
+def profile_data(profile: Profile) -> dict:
+    """A profile's rights and the levels it gives, for the audit log."""
+    return {
+        "name": profile.name,
+        "api_access": profile.api_access,
+        "manage_users": profile.manage_users,
+        "manage_clients": profile.manage_clients,
+        "modules": {
+            row.module: {action: getattr(row, action) for action in ACTIONS}
+            for row in sorted(profile.modules, key=lambda row: row.module)
+        },
+    }
 
 
 def _check_rate_limit(rate_limit: str | None) -> None:

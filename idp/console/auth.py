@@ -36,6 +36,7 @@ from idp.accounts.models import Operator
 from idp.accounts.permissions import Right
 from idp.accounts.permissions import has_right
 from idp.accounts.permissions import may_sign_in
+from idp.audit.log import acting
 from idp.console import LOCALE_COOKIE
 from idp.console import LOCALES
 from idp.console import bp
@@ -72,6 +73,8 @@ def check_session():
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
     g.console_operator = session_operator()
+    if g.console_operator is not None:
+        acting("operator", g.console_operator.username)
     if g.console_operator is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")))
     return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from idp.audit.log import record
 from idp.credentials import services as credentials
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
@@ -53,10 +54,7 @@ def _revoke(secret: str) -> int:
         ):
             return 0
         # Either half of a login exposes the other's use: the whole login goes.
-        emit(
-            "credential.leaked",
-            credential_data("oauth_login", row.family_id, row.operator),
-        )
+        _leaked("oauth_login", row.family_id, row.operator)
         oauth.revoke_family(row.family_id)
         return 1
     if is_well_formed(secret, SecretKind.PERSONAL_ACCESS_TOKEN):
@@ -67,10 +65,7 @@ def _revoke(secret: str) -> int:
         )
         if token is None:
             return 0
-        emit(
-            "credential.leaked",
-            credential_data("personal_access_token", token.hint, token.operator),
-        )
+        _leaked("personal_access_token", token.hint, token.operator)
         credentials.revoke_personal_access_token(None, token.operator, token.id)
         return 1
     if is_well_formed(secret, SecretKind.API_ACCOUNT_PASSWORD):
@@ -79,10 +74,7 @@ def _revoke(secret: str) -> int:
         )
         if account is None:
             return 0
-        emit(
-            "credential.leaked",
-            credential_data("api_account", account.username, account.operator),
-        )
+        _leaked("api_account", account.username, account.operator)
         credentials.delete_api_account(None, account.operator, account.username)
         return 1
     if is_well_formed(secret, SecretKind.API_PRIVATE_KEY):
@@ -93,10 +85,14 @@ def _revoke(secret: str) -> int:
         )
         if key is None:
             return 0
-        emit(
-            "credential.leaked",
-            credential_data("api_key", key.public_key, key.operator),
-        )
+        _leaked("api_key", key.public_key, key.operator)
         credentials.revoke_api_key(None, key.operator, key.public_key)
         return 1
     return 0
+
+
+def _leaked(kind: str, identifier: str, operator) -> None:
+    """credential.leaked, as an event for its owner and in the audit log."""
+    data = credential_data(kind, identifier, operator)
+    emit("credential.leaked", data)
+    record("credential.leaked", f"{kind}:{identifier}", before=data)

@@ -18,6 +18,7 @@ from idp.accounts.models import OperatorKind
 from idp.accounts.permissions import Action
 from idp.accounts.permissions import Kind
 from idp.accounts.permissions import require
+from idp.audit.log import record
 from idp.credentials.active import CredentialKind
 from idp.credentials.models import API_ACCOUNT_USERNAME
 from idp.credentials.models import API_PUBLIC_KEY
@@ -34,6 +35,15 @@ from idp.security import token_digest
 from idp.timeutil import utcnow
 from idp.webhooks.events import credential_data as _data
 from idp.webhooks.outbox import emit
+
+
+def _announce(event: str, kind: Kind, identifier: str, operator: Operator) -> None:
+    """A credential change's webhook event and audit record, in its transaction."""
+    data = _data(kind, identifier, operator)
+    emit(event, data)
+    side = "after" if event == "credential.created" else "before"
+    record(event, f"{kind}:{identifier}", **{side: data})
+
 
 # -- personal access tokens --------------------------------------------------
 
@@ -67,7 +77,7 @@ def issue_personal_access_token(
         expires_at=now + dt.timedelta(seconds=expires_in) if expires_in else None,
     )
     db.session.add(token)
-    emit("credential.created", _data(Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator))
+    _announce("credential.created", Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator)
     db.session.commit()
     return token, secret
 
@@ -95,7 +105,7 @@ def revoke_personal_access_token(
     if token is None:
         raise NotFound(f"No token {token_id} of {operator.username!r}.")
     token.revoked_at = utcnow()
-    emit("credential.revoked", _data(Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator))
+    _announce("credential.revoked", Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator)
     changes.commit(changes.tag(CredentialKind.PERSONAL_ACCESS_TOKEN, token.id))
 
 
@@ -121,7 +131,7 @@ def create_api_account(
         made_by_id=actor and actor.id,
     )
     db.session.add(account)
-    emit("credential.created", _data(Kind.API_ACCOUNT, account.username, operator))
+    _announce("credential.created", Kind.API_ACCOUNT, account.username, operator)
     db.session.commit()
     return account, password
 
@@ -146,7 +156,7 @@ def delete_api_account(
     if account is None:
         raise NotFound(f"No API account {username!r} of {operator.username!r}.")
     db.session.delete(account)
-    emit("credential.revoked", _data(Kind.API_ACCOUNT, account.username, operator))
+    _announce("credential.revoked", Kind.API_ACCOUNT, account.username, operator)
     changes.commit(changes.tag(CredentialKind.API_ACCOUNT, account.id))
 
 
@@ -173,7 +183,7 @@ def create_api_key(
         made_by_id=actor and actor.id,
     )
     db.session.add(key)
-    emit("credential.created", _data(Kind.API_KEY, key.public_key, member))
+    _announce("credential.created", Kind.API_KEY, key.public_key, member)
     db.session.commit()
     return key, private_key
 
@@ -197,5 +207,5 @@ def revoke_api_key(actor: Operator | None, member: Operator, public_key: str) ->
     if key is None:
         raise NotFound(f"No API key {public_key!r} of {member.username!r}.")
     key.revoked_at = utcnow()
-    emit("credential.revoked", _data(Kind.API_KEY, key.public_key, member))
+    _announce("credential.revoked", Kind.API_KEY, key.public_key, member)
     changes.commit(changes.tag(CredentialKind.API_KEY, key.id))

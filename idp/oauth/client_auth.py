@@ -29,6 +29,7 @@ from flask import current_app
 from flask import request as flask_request
 
 from idp import changes
+from idp.audit.log import acting
 from idp.credentials.usage import record_client_use
 from idp.database import find
 from idp.extensions import db
@@ -112,6 +113,7 @@ def require_client(
     else:
         raise ClientAuthenticationFailed()
     request.client = client
+    acting("client", client.client_id)
     if capability is not None and not getattr(client, capability):
         raise UnauthorizedClientError(
             f"This client is not allowed to {CAPABILITIES[capability]}.",

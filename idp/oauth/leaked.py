@@ -14,6 +14,7 @@ from flask import current_app
 from flask import jsonify
 from flask import request
 
+from idp.audit.log import acting
 from idp.credentials.leaks import MAX_LENGTH
 from idp.credentials.leaks import MAX_STRINGS
 from idp.credentials.leaks import revoke_leaked
@@ -38,6 +39,7 @@ def leaked():
             400,
         )
     limiter().count_failures(names, limit)
+    acting("leak_report", None)
     revoke_leaked(strings)
     return jsonify({"received": len(strings)}), 202
 

@@ -16,6 +16,7 @@ from idp import changes
 from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import Operator
+from idp.audit.log import record
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -111,6 +112,7 @@ def register_client(
     )
     db.session.add(client)
     emit("client.created", client_data(client))
+    record("client.created", f"client:{client_id}", after=client_data(client))
     db.session.commit()
     return client, secret
 
@@ -138,10 +140,17 @@ def update_client(
         "may_introspect": may_introspect,
         "may_publish_events": may_publish_events,
     }
+    before = client_data(client)
     for field, value in fields.items():
         if value is not None:
             setattr(client, field, value)
     emit("client.updated", client_data(client))
+    record(
+        "client.updated",
+        f"client:{client.client_id}",
+        before=before,
+        after=client_data(client),
+    )
     changes.commit(changes.tag("client", client.id))
     return client
 
@@ -154,6 +163,7 @@ def rotate_client_secret(client: OAuthClient, actor: Operator | None = None) -> 
     secret = generate_secret(SecretKind.CLIENT_SECRET)
     client.secret_hash = hash_password(secret)
     emit("client.secret_rotated", {"client_id": client.client_id})
+    record("client.secret_rotated", f"client:{client.client_id}")
     changes.commit(changes.tag("client", client.id))
     return secret
 
@@ -166,8 +176,10 @@ def delete_client(client: OAuthClient, actor: Operator | None = None) -> None:
     db.session.execute(
         OAuthToken.__table__.delete().where(OAuthToken.client_id == client.id)
     )
+    before = client_data(client)
     db.session.delete(client)
     emit("client.deleted", {"client_id": client.client_id})
+    record("client.deleted", f"client:{client.client_id}", before=before)
     changes.commit(changes.tag("client", client.id))
 
 
@@ -320,8 +332,11 @@ def revoke_family(family_id: str, *, reused: bool = False) -> None:
 def _family_revoked(family_id: str, reused: bool) -> None:
     """The events of a login revoked: once, with the pass that revokes it."""
     row = db.session.scalar(select(OAuthToken).filter_by(family_id=family_id).limit(1))
-    emit("credential.revoked", credential_data("oauth_login", family_id, row.operator))
+    data = credential_data("oauth_login", family_id, row.operator)
+    emit("credential.revoked", data)
+    record("credential.revoked", f"oauth_login:{family_id}", before=data)
     if reused:
+        record("refresh_token.reused", f"oauth_login:{family_id}", before=data)
         emit(
             "refresh_token.reused",
             {
@@ -361,6 +376,11 @@ def revoke_token(kind: str, row: OAuthToken) -> None:
         return
     if row.access_revoked_at is None:
         row.access_revoked_at = utcnow()
+        record(
+            "access_token.revoked",
+            f"oauth_login:{row.family_id}",
+            before=credential_data("oauth_login", row.family_id, row.operator),
+        )
         changes.commit(changes.tag("oauth_access_token", row.id))
 
 

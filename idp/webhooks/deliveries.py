@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from idp.accounts.models import Operator
+from idp.audit.log import record
 from idp.database import Listing
 from idp.errors import Conflict
 from idp.errors import NotFound
@@ -77,6 +78,11 @@ def redeliver(
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()
     delivery.lease_until = None
+    record(
+        "webhook.redelivered",
+        f"webhook:{webhook_id}",
+        after={"delivery": delivery.id, "message_id": delivery.message_id},
+    )
     notify_workers()
     db.session.commit()
     return delivery
@@ -101,6 +107,7 @@ def send_test(actor: Operator | None, webhook_id: int) -> WebhookDelivery:
     )
     event.created_at = now
     db.session.add_all([event, delivery])
+    record("webhook.tested", f"webhook:{endpoint.id}", after={"event": event.id})
     notify_workers()
     db.session.commit()
     return delivery
@@ -118,6 +125,7 @@ def rotate_secret(
     endpoint.previous_secret_encrypted = endpoint.secret_encrypted
     endpoint.previous_secret_expires_at = utcnow() + dt.timedelta(seconds=overlap)
     endpoint.secret_encrypted = crypto.encrypt(secret)
+    record("webhook.secret_rotated", f"webhook:{endpoint.id}")
     db.session.commit()
     return endpoint, secret
 

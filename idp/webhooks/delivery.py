@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
+from idp.audit.log import record
 from idp.extensions import db
 from idp.schemas import utc_text
 from idp.webhooks import crypto
@@ -252,11 +253,19 @@ def _record(
                     failing_since=moment.replace(microsecond=0)
                 )
             )
-        if reason:
-            db.session.execute(
+        if (
+            reason
+            and db.session.execute(
                 endpoints.where(WebhookEndpoint.enabled.is_(True)).values(
                     enabled=False, disabled_reason=reason
                 )
+            ).rowcount
+        ):
+            record(
+                "webhook.disabled",
+                f"webhook:{endpoint_id}",
+                before={"enabled": True},
+                after={"enabled": False, "reason": reason},
             )
             log.warning("endpoint %s disabled: %s", endpoint_id, reason)
         log.info(

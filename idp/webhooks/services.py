@@ -17,6 +17,7 @@ from sqlalchemy import select
 from idp import names
 from idp.accounts.models import Operator
 from idp.accounts.permissions import require_manage_webhooks
+from idp.audit.log import record
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -105,6 +106,8 @@ def create_endpoint(
     )
     _set_basic_auth(endpoint, basic_auth)
     db.session.add(endpoint)
+    db.session.flush()  # its id names it in the audit log
+    record("webhook.created", f"webhook:{endpoint.id}", after=endpoint_data(endpoint))
     db.session.commit()
     return endpoint, secret
 
@@ -126,6 +129,7 @@ def update_endpoint(
     """Change what is given. A masked header sent without a value keeps its value;
     ``basic_auth`` None removes it, and without a password keeps the password."""
     require_manage_webhooks(actor)
+    before = endpoint_data(endpoint)
     if url is not None and url != endpoint.url:
         endpoint.url = _check_url(url)
     if events is not None:
@@ -140,6 +144,12 @@ def update_endpoint(
         endpoint.enabled = enabled
         endpoint.disabled_reason = None if enabled else "Disabled by the owner."
         endpoint.failing_since = None
+    record(
+        "webhook.updated",
+        f"webhook:{endpoint.id}",
+        before=before,
+        after=endpoint_data(endpoint),
+    )
     db.session.commit()
     return endpoint
 
@@ -147,8 +157,21 @@ def update_endpoint(
 def delete_endpoint(actor: Operator | None, endpoint: WebhookEndpoint) -> None:
     """Delete an endpoint with its deliveries and their attempts."""
     require_manage_webhooks(actor)
+    record("webhook.deleted", f"webhook:{endpoint.id}", before=endpoint_data(endpoint))
     db.session.delete(endpoint)
     db.session.commit()
+
+
+def endpoint_data(endpoint: WebhookEndpoint) -> dict:
+    """An endpoint for the audit log: header names only, never a value or secret."""
+    return {
+        "url": endpoint.url,
+        "events": list(endpoint.events),
+        "description": endpoint.description,
+        "enabled": endpoint.enabled is not False,
+        "headers": [header["name"] for header in endpoint.headers or []],
+        "basic_auth": endpoint.basic_username is not None,
+    }
 
 
 def public_headers(endpoint: WebhookEndpoint) -> list[dict]:
@@ -279,6 +302,11 @@ def create_event_type(
         raise Conflict(f"The event type {name!r} already exists.")
     event_type = EventType(name=name, description=description.strip())
     db.session.add(event_type)
+    record(
+        "event_type.created",
+        f"event_type:{name}",
+        after={"name": name, "description": event_type.description},
+    )
     db.session.commit()
     return event_type
 
@@ -291,6 +319,11 @@ def delete_event_type(actor: Operator | None, name: str) -> None:
     event_type = find(EventType, name=name)
     if event_type is None:
         raise NotFound(f"No event type {name!r}.")
+    record(
+        "event_type.deleted",
+        f"event_type:{name}",
+        before={"name": name, "description": event_type.description},
+    )
     db.session.delete(event_type)
     db.session.commit()
 

@@ -23,6 +23,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from idp.audit.log import process_acts_as
 from idp.extensions import db
 from idp.purge import purge
 from idp.webhooks import crypto
@@ -172,6 +173,7 @@ def work_command() -> None:
     """Deliver webhooks until SIGTERM or Ctrl-C; run one or more beside the server."""
     crypto.encrypt("")  # no key to read the endpoints' secrets: one line, exit 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    process_acts_as("idp", "webhook worker", via="worker")
     worker = Worker(current_app._get_current_object())
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)

@@ -102,6 +102,7 @@ def rule_for(method: str, path: str) -> Rule:
             right="manage_users", owner_changes_owner=True, sets_rate_limit=True
         )
     if path.startswith(("/api/v1/profiles", "/api/v1/modules")) or path in (
+        "/api/v1/audit",
         "/api/v1/operators",
         "/api/v1/operators/{username}",
     ):

@@ -7,6 +7,7 @@ from werkzeug.routing import UnicodeConverter
 
 from idp.admin import openapi
 from idp.admin.api import accounts
+from idp.admin.api import audit
 from idp.admin.api import clients
 from idp.admin.api import credentials
 from idp.admin.api import events
@@ -23,6 +24,7 @@ BLUEPRINTS = (
     webhooks.blp,
     webhook_deliveries.blp,
     events.blp,
+    audit.blp,
 )
 
 

@@ -17,6 +17,7 @@ from flask import request
 from idp.accounts.models import Operator
 from idp.accounts.permissions import Right
 from idp.accounts.permissions import has_right
+from idp.audit.log import acting
 from idp.credentials import read
 from idp.credentials.active import BEARER_KINDS
 from idp.credentials.usage import record_use
@@ -55,6 +56,7 @@ def authenticate() -> Operator:
     if window.exceeded:
         raise ApiError(429, "Too many requests; see Retry-After.", g.ratelimit_headers)
     g.operator = db.session.get(Operator, active.operator_id)
+    acting("operator", active.username)
     return g.operator
 
 

@@ -14,6 +14,7 @@ from standardwebhooks import Webhook
 from idp.extensions import db
 from idp.webhooks.models import WebhookEndpoint
 from idp.webhooks.outbox import emit
+from tests.audit.conftest import audit
 from tests.webhooks.delivery.conftest import QUICK
 from tests.webhooks.delivery.conftest import attempts
 from tests.webhooks.delivery.conftest import deliveries
@@ -122,6 +123,9 @@ def test_gone_disables_the_endpoint_at_once(app, receiver, worker):
     endpoint = endpoint_row(app, endpoint_id)
     assert not endpoint.enabled
     assert endpoint.disabled_reason.startswith("The receiver answered 410 Gone at ")
+    [disabled] = audit(app, action="webhook.disabled")
+    assert disabled["target"] == f"webhook:{endpoint_id}"
+    assert disabled["after"] == {"enabled": False, "reason": endpoint.disabled_reason}
     emit_committed(app)  # a disabled endpoint gets no more deliveries
     time.sleep(0.5)
     assert len(receiver.requests) == 1 and len(deliveries(app)) == 1
