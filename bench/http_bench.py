@@ -126,6 +126,20 @@ def post(port: int, path: str, data: dict, auth: str) -> dict:
     return json.load(urllib.request.urlopen(request, timeout=10))
 
 
+def introspections(port: int) -> dict[str, float]:
+    """idp_introspections_total by result, read from /metrics (loopback may read)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10)
+    return {
+        sample.labels["result"]: sample.value
+        for family in text_string_to_metric_families(text.read().decode())
+        if family.name == "idp_introspections"
+        for sample in family.samples
+        if sample.labels.get("endpoint") == "introspect"
+    }
+
+
 def main() -> None:
     name = f"idp_bench_{secrets.token_hex(4)}"
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
@@ -171,9 +185,11 @@ def main() -> None:
         results = {}
         results["floor"] = wrk(floor_port, f"token={token}", caller_auth)
         rss_before = rss_kib(server)
+        counted_before = introspections(idp_port)
         results["valid"] = wrk(idp_port, f"token={token}", caller_auth)
         results["garbage"] = wrk(idp_port, "token=not-a-token", caller_auth)
         results["unknown"] = wrk(idp_port, f"token={unknown}", caller_auth)
+        counted_after = introspections(idp_port)
 
         from idp import create_app
         from idp.accounts import services as accounts
@@ -241,6 +257,17 @@ def main() -> None:
     )
     ratio = results["valid, 10 revocations/s"]["rps"] / results["valid"]["rps"]
     print(f"valid under revocations / valid: {ratio:.2f}")
+    moved = {
+        result: counted_after.get(result, 0) - counted_before.get(result, 0)
+        for result in ("active", "inactive", "exceeded")
+    }
+    print(
+        "/metrics idp_introspections_total moved by "
+        + ", ".join(f"{result} {count:.0f}" for result, count in moved.items())
+        + f" (wrk counted {results['valid']['rps'] * float(DURATION):.0f} valid and "
+        f"{(results['garbage']['rps'] + results['unknown']['rps']) * float(DURATION):.0f}"
+        " other requests)"
+    )
     print(f"largest worker RSS: {rss_before} KiB before, {rss_after} KiB after "
           f"({rss_after / rss_before:.2f}x)")  # fmt: skip
 

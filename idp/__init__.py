@@ -22,6 +22,8 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     from idp import headers
     from idp import health
     from idp import inputs
+    from idp import logs
+    from idp import metrics
     from idp import oauth
     from idp import ratelimit
     from idp import store
@@ -35,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+    logs.init_app(app)
     inputs.init_app(app)
     headers.init_app(app)
     database.init_app(app)
@@ -43,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     ratelimit.init_app(app, serving=serving)
     oauth.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(credential_views.bp)
     errors.register_error_handlers(app)
     admin_api.init_app(app)

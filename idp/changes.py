@@ -34,6 +34,7 @@ from flask import current_app
 from flask import g
 from sqlalchemy.exc import SQLAlchemyError
 
+from idp import metrics
 from idp.extensions import db
 from idp.logs import OncePerInterval
 from idp.store import store
@@ -161,6 +162,7 @@ def _publish(number: int) -> None:
     try:
         redis.eval(_PUBLISH, 1, head_key(), number)
     except Exception as error:  # noqa: BLE001 - the change stands in the database
+        metrics.REDIS_ERRORS.inc()
         memory().unpublished = max(memory().unpublished, number)
         log.error(
             "change %s not published to Redis; processes read it within %ss: %s",
@@ -185,6 +187,7 @@ def read_head() -> tuple[int | None, bool]:
     try:
         head = redis.get(head_key())
     except Exception as error:  # noqa: BLE001 - the database answers instead
+        metrics.REDIS_ERRORS.inc()
         log.warning("change-log head unreadable, reading the database: %s", error)
         return None, False
     return (int(head) if head is not None else None), True

@@ -67,6 +67,12 @@ DEFAULTS: dict[str, Any] = {
     "PURGE_RETENTION_SECONDS": 7 * 24 * 3600,
     # ...and audit records older than this (a duration such as 400d).
     "AUDIT_RETENTION": "400d",
+    # Bearer token a Prometheus scraper sends to read /metrics; without one,
+    # /metrics answers loopback only (and no request a proxy forwarded).
+    "METRICS_TOKEN": None,
+    # Log lines as "text" or "json" (one object per line, with the request ID)
+    # from `idp serve` and `idp webhooks work`.
+    "LOG_FORMAT": "text",
     # Bytes in a request body; larger ones get 413 before anything parses them.
     # No request idp reads comes near it.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -171,6 +177,12 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
     for key in ("CONSOLE_IDLE_MINUTES", "CONSOLE_SESSION_HOURS"):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise ConfigError(f"IDP_{key} must be a positive number")
+    if config["LOG_FORMAT"] not in ("text", "json"):
+        raise ConfigError('IDP_LOG_FORMAT must be "text" or "json"')
+    token = config["METRICS_TOKEN"]
+    if token is not None and len(str(token)) < 16:
+        # Its value is never printed: a configuration error is logged.
+        raise ConfigError("IDP_METRICS_TOKEN must be at least 16 characters long")
     if not isinstance(config["PUBLIC_DOCS"], bool):
         raise ConfigError("IDP_PUBLIC_DOCS must be true or false")
     for key in (

@@ -22,6 +22,7 @@ from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.http import HTTP_STATUS_CODES
 
+from idp import metrics
 from idp.logs import OncePerInterval
 
 #: SQLSTATE classes of a database that cannot serve now (connection, read-only
@@ -168,6 +169,7 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         except DBAPIError:
             db.session.remove()
+        metrics.DATABASE_ERRORS.inc()
         reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
         outage_log.warning(f"database unavailable: {reason}")
         return http_error_response(

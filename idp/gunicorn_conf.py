@@ -9,7 +9,16 @@ with PostgreSQL and Redis shared by all of them.
 import ipaddress
 import multiprocessing
 import os
+import shutil
 import socket
+import tempfile
+
+# Before anything imports prometheus_client: every worker then writes its
+# samples to files here, and /metrics adds them up (idp.metrics).
+_own_metrics_dir = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _own_metrics_dir = tempfile.mkdtemp(prefix="idp-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
 # Introspection is short and mostly waits on Redis and the database.
@@ -26,8 +35,28 @@ keepalive = 75
 # there), and a query string's values are redacted (idp.logs.AccessLogger).
 accesslog = "-"
 logger_class = "idp.logs.AccessLogger"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %(request_id)s'
 errorlog = "-"
+
+
+def on_starting(server):
+    """A metrics directory the operator named starts empty: old samples would add up."""
+    if _own_metrics_dir is None:
+        directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _own_metrics_dir is not None:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
 def when_ready(server):
@@ -39,6 +68,12 @@ def when_ready(server):
     trust.
     """
     app = server.app.wsgi()
+    from idp import logs
+
+    logs.configure(
+        app.config["LOG_FORMAT"],
+        [*server.log.error_log.handlers, *server.log.access_log.handlers],
+    )
     if server.cfg.workers > 1 and not app.config["REDIS_URL"]:
         _refuse(
             server,

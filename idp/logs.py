@@ -7,11 +7,20 @@ either, so query values are replaced by ``REDACTED`` there.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
+import re
 import threading
 import time
+import uuid
 from urllib.parse import parse_qsl
 
+from flask import Flask
+from flask import Response
+from flask import g
+from flask import has_request_context
+from flask import request
 from gunicorn.glogging import Logger
 
 REDACTED = "REDACTED"
@@ -34,8 +43,30 @@ class AccessLogger(Logger):
         target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
         atoms["q"] = query
         atoms["r"] = f"{atoms['m']} {target} {atoms['H']}"
+        atoms["request_id"] = next(
+            (value for name, value in resp.headers if name.lower() == "x-request-id"),
+            "-",
+        )
         # Headers carry credentials (Authorization, cookies): none is logged.
         return {k: v for k, v in atoms.items() if not k.startswith("{")}
+
+    def access(self, resp, req, environ, request_time) -> None:
+        """The access line; in JSON, its parts as fields with the request ID."""
+        if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        fields = {
+            "remote": atoms["h"],
+            "request": atoms["r"],
+            "status": atoms["s"],
+            "bytes": atoms["b"],
+            "ms": atoms["M"],
+        }
+        self.access_log.info(
+            self.cfg.access_log_format,
+            self.atoms_wrapper_class(atoms),
+            extra={"fields": fields, "request_id": atoms["request_id"]},
+        )
 
 
 class OncePerInterval:
@@ -62,3 +93,81 @@ class OncePerInterval:
         if repeated:
             message += f" (and {repeated} times more in the last {self.interval:g} s)"
         self.logger.warning(message)
+
+
+# -- request IDs and JSON lines ---------------------------------------------
+
+#: An incoming X-Request-Id is kept only when it is this short and plain, so a
+#: caller cannot forge log lines or stuff megabytes into every line.
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def assign_request_id() -> None:
+    """The caller's X-Request-Id when safe (a gateway's, to join its logs), else a new one."""
+    given = request.headers.get("X-Request-Id", "")
+    g.request_id = given if _SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def return_request_id(response: Response) -> Response:
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers["X-Request-Id"] = request_id
+    return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` to every record: the request's, or None outside one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):  # the access log brings its own
+            record.request_id = g.get("request_id") if has_request_context() else None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request_id (and fields)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def configure(
+    log_format: str, handlers: list[logging.Handler] = (), level: int | None = None
+) -> None:
+    """Send idp's own log lines to stderr (and format ``handlers``) as text or JSON.
+
+    Called by the processes that serve or work (gunicorn's hooks, the webhook
+    worker), not by create_app: a test or an embedding application keeps its
+    own logging.
+    """
+    formatter = (
+        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
+    root = logging.getLogger()
+    handler = logging.StreamHandler()
+    root.addHandler(handler)
+    if level is not None:
+        root.setLevel(level)
+    for each in (handler, *handlers):
+        each.setFormatter(formatter)
+        each.addFilter(RequestIdFilter())
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(assign_request_id)
+    app.after_request(return_request_id)

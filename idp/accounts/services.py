@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from idp import changes
+from idp import metrics
 from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import ACTIONS
@@ -371,6 +372,7 @@ def authenticate_operator(
         return ok
 
     if not login_throttle().attempt(username, source, verify):
+        metrics.LOGIN_FAILURES.inc()
         return None
     if new_hash:
         operator.password_hash = new_hash

@@ -19,6 +19,7 @@ import json
 from flask import Response
 from flask import request
 
+from idp import metrics
 from idp.credentials import read
 from idp.credentials.active import BEARER_KINDS
 from idp.credentials.active import CredentialKind
@@ -37,6 +38,11 @@ BASIC_KINDS = (CredentialKind.API_ACCOUNT, CredentialKind.API_KEY)
 
 @bp.get("/oauth/check")
 def check() -> Response:
+    with metrics.CHECK_SECONDS.time():
+        return _check()
+
+
+def _check() -> Response:
     refused = _refuse_gateway()
     if refused is not None:
         return refused
@@ -48,7 +54,10 @@ def check() -> Response:
         lambda: read.resolve(token),
         lambda active: active if active and active.kind in kinds else None,
     )
-    if active is None or active.kind not in kinds:
+    if active is not None and active.kind not in kinds:
+        active = None
+    metrics.introspection_result(metrics.CHECK, active, window)
+    if active is None:
         if read.lacks_api_access(token):
             return Response(status=403)  # known, but may not use the API now
         return _unauthorized(scheme, "invalid")

@@ -6,6 +6,7 @@ from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 
+from idp import metrics
 from idp.credentials import read
 from idp.credentials.active import BEARER_KINDS
 from idp.credentials.active import ActiveCredential
@@ -43,6 +44,7 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
             return read.resolve(token)
 
         active, window = read.counted_read(work, lambda active: active)
+        metrics.introspection_result(metrics.INTROSPECT, active, window)
         if active is None:
             return 200, dict(INACTIVE), default_json_headers
         headers = []

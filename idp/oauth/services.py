@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from idp import changes
+from idp import metrics
 from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import Operator
@@ -336,6 +337,7 @@ def _family_revoked(family_id: str, reused: bool) -> None:
     emit("credential.revoked", data)
     record("credential.revoked", f"oauth_login:{family_id}", before=data)
     if reused:
+        metrics.REFRESH_REUSE.inc()
         record("refresh_token.reused", f"oauth_login:{family_id}", before=data)
         emit(
             "refresh_token.reused",

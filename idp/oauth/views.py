@@ -6,7 +6,9 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint
 from flask import current_app
 from flask import jsonify
+from flask import request
 
+from idp import metrics
 from idp.oauth.metadata import metadata
 
 bp = Blueprint("oauth", __name__)
@@ -18,12 +20,19 @@ def server():
 
 @bp.post("/oauth/token")
 def token():
-    return server().create_token_response()
+    response = server().create_token_response()
+    if response.status_code == 200:
+        result = "success"
+    else:
+        result = (response.get_json(silent=True) or {}).get("error", "")
+    metrics.token_request(request.form.get("grant_type"), result)
+    return response
 
 
 @bp.post("/oauth/introspect")
 def introspect():
-    return server().create_endpoint_response("introspection")
+    with metrics.INTROSPECT_SECONDS.time():
+        return server().create_endpoint_response("introspection")
 
 
 @bp.post("/oauth/revoke")

@@ -12,6 +12,8 @@ import redis
 from limits.errors import StorageError
 from limits.storage import Storage
 
+from idp import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -84,7 +86,7 @@ class OperatorLimiter:
         try:
             count, ttl, head = self._hit(keys=[key, head_key], args=[item.get_expiry()])
         except redis.RedisError as error:
-            log.warning("rate-limit store unreachable, not counting: %s", error)
+            _store_failed("not counting", error)
             return self._uncounted(item), None, False
         window = Window(
             limit=item.amount,
@@ -120,7 +122,7 @@ class OperatorLimiter:
             count = self.storage.incr(key, item.get_expiry())
             reset = int(self.storage.get_expiry(key))
         except (StorageError, redis.RedisError) as error:
-            log.warning("rate-limit store unreachable, not counting: %s", error)
+            _store_failed("not counting", error)
             return self._uncounted(item)
         return Window(
             limit=item.amount,
@@ -141,7 +143,7 @@ class OperatorLimiter:
             count = int(self.storage.get(key) or 0)
             reset = int(self.storage.get_expiry(key)) if count else 0
         except (StorageError, redis.RedisError) as error:
-            log.warning("rate-limit store unreachable, not reading: %s", error)
+            _store_failed("not reading", error)
             count, reset = 0, 0
             counted = False
         else:
@@ -166,7 +168,7 @@ class OperatorLimiter:
                 if self.storage.get(key) >= item.amount:
                     return max(1, int(self.storage.get_expiry(key) - time.time()))
         except (StorageError, redis.RedisError) as error:
-            log.warning("rate-limit store unreachable, not checking: %s", error)
+            _store_failed("not checking", error)
         return 0
 
     def count_failures(self, names: list[str], limit: str) -> None:
@@ -176,4 +178,10 @@ class OperatorLimiter:
             for name in names:
                 self.storage.incr(item.key_for("failures", name), item.get_expiry())
         except (StorageError, redis.RedisError) as error:
-            log.warning("rate-limit store unreachable, not counting: %s", error)
+            _store_failed("not counting", error)
+
+
+def _store_failed(what: str, error: Exception) -> None:
+    """Fail open, said once here: a warning and a count, never a refusal."""
+    metrics.REDIS_ERRORS.inc()
+    log.warning("rate-limit store unreachable, %s: %s", what, error)

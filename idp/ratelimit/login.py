@@ -18,6 +18,8 @@ import redis
 from limits.errors import StorageError
 from limits.storage import Storage
 
+from idp import metrics
+
 log = logging.getLogger(__name__)
 
 #: Longest username hashed: no username idp accepts is longer.
@@ -79,5 +81,6 @@ class LoginThrottle:
         try:
             return action()
         except (StorageError, redis.RedisError) as error:
+            metrics.REDIS_ERRORS.inc()
             log.warning("login throttle store unreachable, not throttling: %s", error)
             return False

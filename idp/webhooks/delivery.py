@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
+from idp import metrics
 from idp.audit.log import record
 from idp.extensions import db
 from idp.schemas import utc_text
@@ -222,6 +223,7 @@ def _record(
         .execution_options(synchronize_session=False)
     )
     if outcome.ok:
+        metrics.WEBHOOK_DELIVERIES.labels("delivered").inc()
         kept = _finish(claimed, DeliveryStatus.DELIVERED, attempts, outcome.status_code)
         if failing_since is not None:
             db.session.execute(endpoints.values(failing_since=None))
@@ -234,6 +236,9 @@ def _record(
         delay = None if gone else next_delay(
             attempts, parse_schedule(config["WEBHOOK_RETRY_SCHEDULE"]), outcome.retry_after
         )  # fmt: skip
+        metrics.WEBHOOK_DELIVERIES.labels(
+            "failed" if delay is None else "retrying"
+        ).inc()
         if delay is None:
             kept = _finish(
                 claimed, DeliveryStatus.FAILED, attempts, outcome.status_code
@@ -261,6 +266,7 @@ def _record(
                 )
             ).rowcount
         ):
+            metrics.WEBHOOK_ENDPOINTS_DISABLED.inc()
             record(
                 "webhook.disabled",
                 f"webhook:{endpoint_id}",

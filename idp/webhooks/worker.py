@@ -23,6 +23,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from idp import logs
 from idp.audit.log import process_acts_as
 from idp.extensions import db
 from idp.purge import purge
@@ -172,7 +173,7 @@ webhooks_group = click.Group("webhooks", help="Deliver webhooks.")
 def work_command() -> None:
     """Deliver webhooks until SIGTERM or Ctrl-C; run one or more beside the server."""
     crypto.encrypt("")  # no key to read the endpoints' secrets: one line, exit 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.configure(current_app.config["LOG_FORMAT"], level=logging.INFO)
     process_acts_as("idp", "webhook worker", via="worker")
     worker = Worker(current_app._get_current_object())
     signal.signal(signal.SIGTERM, worker.stop)
