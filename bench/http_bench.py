@@ -3,7 +3,12 @@
 Starts idp under gunicorn (idp/gunicorn_conf.py, as `idp serve` does) on a fresh PostgreSQL database
 and Redis, and the floor app (bench/floor.py) under the same settings; drives both
 with wrk and prints req/s, p50 and p99 per case with the ratio to the floor.
-Not part of the test suite: `make bench-http` (needs wrk, PostgreSQL, Redis).
+Besides the floor cases: new well-formed unknown tokens each request (wrk makes
+them, checksum included) with 10^3 and then BENCH_LIVE_TOKENS (10^6) live tokens
+in the table, refresh with rotation (and the statements one refresh takes), and
+worker RSS after 10^4 and after BENCH_RSS_INTROSPECTIONS (10^6) introspections.
+Not part of the test suite: `make bench-http` (needs wrk, PostgreSQL, Redis); the
+10^6 cases make it last about a quarter of an hour on two cores.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,12 +39,15 @@ DURATION = os.environ.get("BENCH_SECONDS", "10")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
 WORKERS = os.environ.get("GUNICORN_WORKERS", "2")
 THREADS = os.environ.get("GUNICORN_THREADS", "4")
+LIVE_TOKENS = int(float(os.environ.get("BENCH_LIVE_TOKENS", "1e6")))
+RSS_INTROSPECTIONS = int(float(os.environ.get("BENCH_RSS_INTROSPECTIONS", "1e6")))
 
 WRK_SCRIPT = """
 wrk.method = "POST"
 wrk.body = %(body)s
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = %(auth)s
+%(request)s
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout + summary.errors.status
@@ -46,6 +55,52 @@ done = function(summary, latency, requests)
     "RESULT %%f %%f %%f %%d\\n",
     summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
+end
+"""
+
+
+#: A new well-formed access token for every request: 256 random bits and the
+#: CRC32 checksum in base62 that idp.security computes, so each one passes the
+#: offline check and costs idp its one indexed SELECT.
+RANDOM_TOKENS = """
+local bit = require("bit")
+local crcs = {}
+for i = 0, 255 do
+  local c = i
+  for _ = 1, 8 do
+    if bit.band(c, 1) == 1 then c = bit.bxor(bit.rshift(c, 1), 0xEDB88320)
+    else c = bit.rshift(c, 1) end
+  end
+  crcs[i] = c
+end
+local B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+local function checksum(text)
+  local c = 0xFFFFFFFF
+  for i = 1, #text do
+    c = bit.bxor(bit.rshift(c, 8), crcs[bit.band(bit.bxor(c, text:byte(i)), 0xFF)])
+  end
+  c = bit.bxor(c, 0xFFFFFFFF)
+  if c < 0 then c = c + 4294967296 end
+  local out = {}
+  for i = 6, 1, -1 do
+    local d = c % 62
+    out[i] = B62:sub(d + 1, d + 1)
+    c = math.floor(c / 62)
+  end
+  return table.concat(out)
+end
+init = function(args)
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+end
+request = function()
+  local t = {}
+  for i = 1, 43 do
+    local r = math.random(64)
+    t[i] = B64:sub(r, r)
+  end
+  local token = "idp_at_" .. table.concat(t)
+  return wrk.format(nil, nil, nil, "token=" .. token .. checksum(token))
 end
 """
 
@@ -58,13 +113,23 @@ def basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def wrk(port: int, body: str, auth: str, path: str = "/oauth/introspect") -> dict:
+def wrk(
+    port: int,
+    body: str,
+    auth: str,
+    path: str = "/oauth/introspect",
+    *,
+    request: str = "",
+    seconds: float | None = None,
+) -> dict:
     print(f"wrk {path} {body[:30]}...", file=sys.stderr, flush=True)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % {"body": lua(body), "auth": lua(auth)})
+        script.write(
+            WRK_SCRIPT % {"body": lua(body), "auth": lua(auth), "request": request}
+        )
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "-s", script.name,
-         f"http://127.0.0.1:{port}{path}"],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{max(1, round(float(seconds or DURATION)))}s", "-s",
+         script.name, f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     os.unlink(script.name)
@@ -126,6 +191,154 @@ def post(port: int, path: str, data: dict, auth: str) -> dict:
     return json.load(urllib.request.urlopen(request, timeout=10))
 
 
+def fill_tokens(database: str, total: int) -> None:
+    """Live OAuth tokens up to ``total`` rows, made by SQL (their secrets unknown)."""
+    with psycopg.connect(database, autocommit=True) as conn:
+        have = conn.execute("SELECT count(*) FROM oauth_tokens").fetchone()[0]
+        client = conn.execute(
+            "SELECT id FROM oauth_clients WHERE client_id = 'bench-script'"
+        ).fetchone()[0]
+        operator = conn.execute(
+            "SELECT id FROM operators WHERE username = 'bench'"
+        ).fetchone()[0]
+        print(f"filling oauth_tokens to {total} rows", file=sys.stderr, flush=True)
+        conn.execute(
+            """
+            INSERT INTO oauth_tokens (client_id, operator_id, family_id,
+                access_token_digest, refresh_token_digest, scope, issued_at,
+                access_expires_at, refresh_expires_at)
+            SELECT %s, %s, md5('f' || g), encode(sha256(('a' || g)::bytea), 'hex'),
+                encode(sha256(('r' || g)::bytea), 'hex'), 'public-api', now(),
+                now() + interval '1 day', now() + interval '30 days'
+            FROM generate_series(%s::bigint, %s::bigint) AS g
+            """,
+            (client, operator, have + 1, total),
+        )
+        conn.execute("VACUUM ANALYZE oauth_tokens")
+
+
+def check_random_tokens() -> int:
+    """How many of the tokens RANDOM_TOKENS makes idp would take as well-formed.
+
+    wrk sends a few to a throwaway server here, which keeps their bodies.
+    """
+    import http.server
+
+    from idp.security import SecretKind
+    from idp.security import is_well_formed
+
+    bodies: list[str] = []
+
+    class Keep(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            bodies.append(self.rfile.read(length).decode())
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Keep)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        wrk(server.server_address[1], "", "", request=RANDOM_TOKENS, seconds=1)
+    finally:
+        server.shutdown()
+    tokens = {body.removeprefix("token=") for body in bodies}
+    good = sum(is_well_formed(t, SecretKind.ACCESS_TOKEN) for t in tokens)
+    assert tokens and good == len(tokens), f"{good} of {len(tokens)} well-formed"
+    return len(tokens)
+
+
+def refresh_load(port: int, script_auth: str, password: str) -> dict:
+    """Refresh with rotation by several clients at once, each on its own login."""
+    import requests
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + float(DURATION) + 5
+
+    def client() -> None:
+        session = requests.Session()
+        session.headers["Authorization"] = script_auth
+        token = session.post(f"http://127.0.0.1:{port}/oauth/token", data={
+            "grant_type": "password", "username": "bench", "password": password,
+        }, timeout=30).json()["refresh_token"]  # fmt: skip
+        mine = []
+        start = time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - start < float(
+            DURATION
+        ):
+            began = time.perf_counter()
+            answer = session.post(
+                f"http://127.0.0.1:{port}/oauth/token",
+                data={"grant_type": "refresh_token", "refresh_token": token},
+                timeout=30,
+            )
+            mine.append(time.perf_counter() - began)
+            token = answer.json()["refresh_token"]
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(int(CONNECTIONS) // 2)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+        "errors": 0,
+    }
+
+
+def refresh_statements(env: dict, script_auth: str, password: str) -> list[str]:
+    """The SQL one refresh with rotation takes, in a process that refreshed before."""
+    from sqlalchemy import event
+
+    from idp import create_app
+    from idp.extensions import db
+
+    app = create_app(
+        {"DATABASE_URL": env["IDP_DATABASE_URL"], "REDIS_URL": REDIS,
+         "REDIS_KEY_PREFIX": env["IDP_REDIS_KEY_PREFIX"],
+         "SECRET_KEY": env["IDP_SECRET_KEY"], "ISSUER": "http://127.0.0.1"},
+    )  # fmt: skip
+    http = app.test_client()
+    headers = {"Authorization": script_auth}
+    token = http.post("/oauth/token", headers=headers, data={
+        "grant_type": "password", "username": "bench", "password": password,
+    }).json["refresh_token"]  # fmt: skip
+    token = http.post("/oauth/token", headers=headers, data={
+        "grant_type": "refresh_token", "refresh_token": token,
+    }).json["refresh_token"]  # fmt: skip
+    taken: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def statement(conn, cursor, text, *args) -> None:
+        taken.append(" ".join(text.split())[:110])
+
+    def commit(conn) -> None:
+        taken.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    answer = http.post("/oauth/token", headers=headers, data={
+        "grant_type": "refresh_token", "refresh_token": token,
+    })  # fmt: skip
+    event.remove(engine, "before_cursor_execute", statement)
+    event.remove(engine, "commit", commit)
+    assert answer.status_code == 200, answer.json
+    return taken
+
+
 def introspections(port: int) -> dict[str, float]:
     """idp_introspections_total by result, read from /metrics (loopback may read)."""
     from prometheus_client.parser import text_string_to_metric_families
@@ -141,6 +354,8 @@ def introspections(port: int) -> dict[str, float]:
 
 
 def main() -> None:
+    if shutil.which("wrk") is None:
+        sys.exit("bench-http needs wrk: apt-get install wrk")
     name = f"idp_bench_{secrets.token_hex(4)}"
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -165,6 +380,8 @@ def main() -> None:
         idp(env, "operator", "set", "bench", "--rate-limit", "1000000/minute")
         script = idp(env, "client", "create", "bench-script")
         caller = idp(env, "client", "create", "bench-rs", "--introspect")
+        database = f"{POSTGRES.rsplit('/', 1)[0]}/{name}"
+        fill_tokens(database, 1_000)
         idp_port, floor_port = (
             18400 + secrets.randbelow(500),
             19400 + secrets.randbelow(500),
@@ -182,6 +399,7 @@ def main() -> None:
         from idp.security import generate_secret
 
         unknown = generate_secret(SecretKind.ACCESS_TOKEN)
+        sampled = check_random_tokens()
         results = {}
         results["floor"] = wrk(floor_port, f"token={token}", caller_auth)
         rss_before = rss_kib(server)
@@ -190,6 +408,9 @@ def main() -> None:
         results["garbage"] = wrk(idp_port, "token=not-a-token", caller_auth)
         results["unknown"] = wrk(idp_port, f"token={unknown}", caller_auth)
         counted_after = introspections(idp_port)
+        results["unknown, new each (10^3)"] = wrk(
+            idp_port, "token=", caller_auth, request=RANDOM_TOKENS
+        )
 
         from idp import create_app
         from idp.accounts import services as accounts
@@ -234,6 +455,16 @@ def main() -> None:
             script_auth,
             "/oauth/token",
         )
+        results["refresh with rotation"] = refresh_load(idp_port, script_auth, password)
+        statements = refresh_statements(env, script_auth, password)
+        fill_tokens(database, LIVE_TOKENS)
+        results[f"valid ({LIVE_TOKENS:.0e} live)"] = wrk(
+            idp_port, f"token={token}", caller_auth
+        )
+        results[f"unknown, new each ({LIVE_TOKENS:.0e})"] = wrk(
+            idp_port, "token=", caller_auth, request=RANDOM_TOKENS
+        )
+        rss_runs = rss_run(server, idp_port, caller_auth)
         argon2_rate = _argon2_rate()
     finally:
         for process in processes:
@@ -270,6 +501,40 @@ def main() -> None:
     )
     print(f"largest worker RSS: {rss_before} KiB before, {rss_after} KiB after "
           f"({rss_after / rss_before:.2f}x)")  # fmt: skip
+    small, large = (
+        results["unknown, new each (10^3)"],
+        results[f"unknown, new each ({LIVE_TOKENS:.0e})"],
+    )
+    print(
+        f"p50 of a new unknown token with {LIVE_TOKENS:.0e} live tokens / with 10^3: "
+        f"{large['p50'] / small['p50']:.2f} (wrk's generator checked: {sampled} "
+        "sampled tokens all well-formed)"
+    )
+    (first, rss_first), (total, rss_total) = rss_runs
+    print(
+        f"largest worker RSS after ~{first} introspections of new unknown tokens: "
+        f"{rss_first} KiB; after ~{total}: {rss_total} KiB "
+        f"({rss_total / rss_first:.2f}x)"
+    )
+    transactions = statements.count("COMMIT")
+    print(f"one refresh with rotation on PostgreSQL: {transactions} transaction(s)")
+    for line in statements:
+        print(f"  {line}")
+
+
+def rss_run(server, port: int, caller_auth: str) -> list[tuple[int, int]]:
+    """Largest worker RSS after about 10^4, then RSS_INTROSPECTIONS, new unknown tokens."""
+    done, marks, rate = 0, [], 1000.0
+    for target in (10_000, RSS_INTROSPECTIONS):
+        while done < target:
+            seconds = min(60.0, max(2.0, (target - done) / rate))
+            result = wrk(
+                port, "token=", caller_auth, request=RANDOM_TOKENS, seconds=seconds
+            )
+            rate = max(result["rps"], 1.0)
+            done += int(result["rps"] * seconds)
+        marks.append((done, rss_kib(server)))
+    return marks
 
 
 def _argon2_rate() -> float:

@@ -71,7 +71,7 @@ def when_ready(server):
     from idp import logs
 
     logs.configure(
-        app.config["LOG_FORMAT"],
+        app.config.get("LOG_FORMAT", "text"),
         [*server.log.error_log.handlers, *server.log.access_log.handlers],
     )
     if server.cfg.workers > 1 and not app.config["REDIS_URL"]:
