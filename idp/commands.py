@@ -97,7 +97,7 @@ def emit(result: dict, as_json: bool) -> None:
 
 def _human(key: str, value: Any) -> Any:
     if value is None:
-        return "never used" if key == "last_used_at" else "-"
+        return {"last_used_at": "never used", "rate_limit": "default"}.get(key, "-")
     return value
 
 

@@ -7,9 +7,11 @@ import datetime as dt
 from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
+from marshmallow import pre_dump
 from marshmallow import pre_load
 from marshmallow import validate
 
+from idp.created import Created
 from idp.names import Rule
 
 
@@ -68,3 +70,29 @@ def _holds_nul(value) -> bool:
     if isinstance(value, list):
         return any(_holds_nul(v) for v in value)
     return False
+
+
+class CreatedSchema(Schema):
+    """The base of each `*CreatedSchema`: dumps a :class:`~idp.created.Created`.
+
+    Every field is read from the row except ``SECRET_FIELD``, which is the
+    secret travelling beside it.
+    """
+
+    SECRET_FIELD = ""
+
+    @pre_dump
+    def _row_and_secret(self, created: Created, **kwargs) -> _RowAndSecret:
+        return _RowAndSecret(created.row, self.SECRET_FIELD, created.secret)
+
+
+class _RowAndSecret:
+    """A row's attributes, and its secret under one name, for the length of a dump."""
+
+    def __init__(self, row, name: str, secret: str | None) -> None:
+        self._row = row
+        self._name = name
+        self._secret = secret
+
+    def __getattr__(self, name: str):
+        return self._secret if name == self._name else getattr(self._row, name)

@@ -7,30 +7,27 @@ surfaces (idp.accounts.permissions).
 from __future__ import annotations
 
 import click
-from flask import current_app
 
 from idp.accounts import modules
 from idp.accounts import services as accounts
 from idp.accounts.models import Level
-from idp.accounts.models import Module
-from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
-from idp.accounts.models import Profile
-from idp.accounts.modules import declared_modules
+from idp.accounts.schemas import ModuleSchema
+from idp.accounts.schemas import OperatorCreatedSchema
+from idp.accounts.schemas import OperatorSchema
+from idp.accounts.schemas import ProfileSchema
 from idp.commands import RateLimit
 from idp.commands import command
 from idp.commands import read_stdin_secret
-from idp.schemas import utc_text
+
+# The admin API's schemas: the shell prints what /api/v1 answers.
+PROFILE = ProfileSchema()
+MODULE = ModuleSchema()
+OPERATOR = OperatorSchema()
+OPERATOR_CREATED = OperatorCreatedSchema()
 
 profile_group = click.Group("profile", help="Profiles (roles) and their rights.")
 LEVELS = click.Choice([level.value for level in Level])
-
-
-def profile_dict(profile: Profile) -> dict:
-    return {
-        "name": profile.name,
-        **profile.permissions(declared_modules()),
-    }
 
 
 @command(profile_group, "create")
@@ -42,7 +39,7 @@ def profile_create(
     name: str, api_access: bool, manage_users: bool, manage_clients: bool
 ) -> dict:
     """Create a profile; every module starts at `none`."""
-    return profile_dict(
+    return PROFILE.dump(
         accounts.create_profile(
             name,
             api_access=api_access,
@@ -81,20 +78,20 @@ def profile_set(
         manage_users=manage_users,
         manage_clients=manage_clients,
     )
-    return profile_dict(profile)
+    return PROFILE.dump(profile)
 
 
 @command(profile_group, "list")
 def profile_list() -> dict:
     """Every profile with its rights and module levels."""
-    return {"profiles": [profile_dict(p) for p in accounts.list_profiles()]}
+    return {"profiles": PROFILE.dump(accounts.list_profiles(), many=True)}
 
 
 @command(profile_group, "show")
 @click.argument("name")
 def profile_show(name: str) -> dict:
     """One profile with its rights and module levels."""
-    return profile_dict(accounts.get_profile(name))
+    return PROFILE.dump(accounts.get_profile(name))
 
 
 @command(profile_group, "delete")
@@ -108,21 +105,17 @@ def profile_delete(name: str) -> dict:
 module_group = click.Group("module", help="Modules whose levels profiles carry.")
 
 
-def module_dict(module: Module) -> dict:
-    return {"name": module.name, "created_at": utc_text(module.created_at)}
-
-
 @command(module_group, "create")
 @click.argument("name")
 def module_create(name: str) -> dict:
     """Declare a module; every profile's levels for it start at `none`."""
-    return module_dict(modules.create_module(None, name))
+    return MODULE.dump(modules.create_module(None, name))
 
 
 @command(module_group, "list")
 def module_list() -> dict:
     """Every module, by name."""
-    return {"modules": [module_dict(module) for module in modules.list_modules(None)]}
+    return {"modules": MODULE.dump(modules.list_modules(None), many=True)}
 
 
 @command(module_group, "delete")
@@ -134,19 +127,6 @@ def module_delete(name: str) -> dict:
 
 
 operator_group = click.Group("operator", help="Operators: people and API members.")
-
-
-def operator_dict(operator: Operator) -> dict:
-    return {
-        "username": operator.username,
-        "id": operator.id,
-        "kind": operator.kind,
-        "owner": operator.is_owner,
-        "active": operator.is_active,
-        "profile": operator.profile.name,
-        "rate_limit": operator.rate_limit or current_app.config["RATE_LIMIT"],
-        "created_at": utc_text(operator.created_at),
-    }
 
 
 @command(operator_group, "create")
@@ -169,7 +149,7 @@ def operator_create(
     """Create an operator; a generated password is printed once."""
     profile = accounts.get_profile(profile_name)
     password = read_stdin_secret("password") if password_stdin else None
-    operator, generated = accounts.create_operator(
+    created = accounts.create_operator(
         username,
         profile=profile,
         password=password,
@@ -177,10 +157,10 @@ def operator_create(
         is_owner=owner,
         rate_limit=rate_limit or None,
     )
-    result = operator_dict(operator)
-    if generated:
-        result["password"] = generated
-    return result
+    # A password read from stdin is the caller's: it is not printed back.
+    if created.secret is None:
+        return OPERATOR.dump(created.row)
+    return OPERATOR_CREATED.dump(created)
 
 
 @command(operator_group, "set")
@@ -194,7 +174,7 @@ def operator_set(
     """Change an operator; its credentials see the change at once."""
     operator = accounts.get_operator(username)
     profile = accounts.get_profile(profile_name) if profile_name else None
-    return operator_dict(
+    return OPERATOR.dump(
         accounts.update_operator(
             operator, is_active=active, profile=profile, rate_limit=rate_limit
         )
@@ -204,14 +184,14 @@ def operator_set(
 @command(operator_group, "list")
 def operator_list() -> dict:
     """Every operator (never a password)."""
-    return {"operators": [operator_dict(o) for o in accounts.list_operators()]}
+    return {"operators": OPERATOR.dump(accounts.list_operators(), many=True)}
 
 
 @command(operator_group, "show")
 @click.argument("username")
 def operator_show(username: str) -> dict:
     """One operator (never its password)."""
-    return operator_dict(accounts.get_operator(username))
+    return OPERATOR.dump(accounts.get_operator(username))
 
 
 @command(operator_group, "delete")

@@ -11,6 +11,7 @@ from idp.accounts.models import Level
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
 from idp.accounts.modules import declared_modules
+from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 from idp.schemas import name_field
@@ -68,7 +69,7 @@ class OperatorSchema(Schema):
     kind = fields.String(dump_only=True)
     owner = fields.Boolean(attribute="is_owner", dump_only=True)
     active = fields.Boolean(attribute="is_active", dump_only=True)
-    profile = fields.Function(lambda operator: operator.profile.name, dump_only=True)
+    profile = fields.String(attribute="profile.name", dump_only=True)
     rate_limit = fields.String(
         dump_only=True,
         allow_none=True,
@@ -94,8 +95,10 @@ class OperatorCreateSchema(InputSchema):
     )
 
 
-class OperatorCreatedSchema(OperatorSchema):
+class OperatorCreatedSchema(CreatedSchema, OperatorSchema):
     """The one answer that carries a generated password."""
+
+    SECRET_FIELD = "password"
 
     password = fields.String(dump_only=True, allow_none=True)
 

@@ -20,6 +20,7 @@ from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
 from idp.accounts.modules import declared_modules
 from idp.audit.log import record
+from idp.created import Created
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -163,7 +164,7 @@ def create_operator(
     is_owner: bool = False,
     rate_limit: str | None = None,
     actor: Operator | None = None,
-) -> tuple[Operator, str | None]:
+) -> Created:
     """A new operator and, for a person without a chosen password, a generated one.
 
     API members have no password: they authenticate only with API keys.
@@ -205,7 +206,7 @@ def create_operator(
         after=operator_data(operator) | {"rate_limit": rate_limit},
     )
     db.session.commit()
-    return operator, generated
+    return Created(operator, generated)
 
 
 def update_operator(

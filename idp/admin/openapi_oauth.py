@@ -9,6 +9,8 @@ from __future__ import annotations
 from apispec import APISpec
 from werkzeug.routing import Rule
 
+from idp.oauth.schemas import IntrospectionSchema
+
 OAUTH_ERROR = {
     "type": "object",
     "required": ["error"],
@@ -25,41 +27,6 @@ TOKEN = {
         "expires_in": {"type": "integer", "example": 3600},
         "refresh_token": {"type": "string", "example": "idp_rt_..."},
         "scope": {"type": "string", "example": "public-api"},
-    },
-}
-INTROSPECTION = {
-    "type": "object",
-    "required": ["active"],
-    "properties": {
-        "active": {"type": "boolean"},
-        "credential": {
-            "type": "string",
-            "enum": [
-                "oauth_access_token",
-                "oauth_refresh_token",
-                "personal_access_token",
-                "api_account",
-                "api_key",
-            ],
-        },
-        "token_type": {"type": "string"},
-        "scope": {"type": "string"},
-        "client_id": {"type": "string"},
-        "username": {"type": "string"},
-        "sub": {"type": "string"},
-        "exp": {"type": "integer"},
-        "iat": {"type": "integer"},
-        "iss": {"type": "string"},
-        "permissions": {"type": "object"},
-        "rate_limit": {
-            "type": "object",
-            "properties": {
-                "limit": {"type": "integer"},
-                "remaining": {"type": "integer"},
-                "reset": {"type": "integer"},
-                "exceeded": {"type": "boolean"},
-            },
-        },
     },
 }
 
@@ -79,7 +46,7 @@ def _form(properties: dict, required: list[str]) -> dict:
     }
 
 
-def _json(schema: dict, description: str) -> dict:
+def _json(schema: dict | type, description: str) -> dict:
     return {
         "description": description,
         "content": {"application/json": {"schema": schema}},
@@ -144,7 +111,7 @@ def describe_oauth(spec: APISpec) -> None:
                     {"token": STRING, "token_type_hint": STRING}, ["token"]
                 ),
                 "responses": {
-                    "200": _json(INTROSPECTION, "RFC 7662 §2.2 answer"),
+                    "200": _json(IntrospectionSchema, "RFC 7662 §2.2 answer"),
                     **ERRORS,
                     "403": _json(OAUTH_ERROR, "this client may not introspect"),
                 },

@@ -1,7 +1,8 @@
 """`idp pat`, `idp api-account` and `idp api-key`: credentials from the shell.
 
-The command line acts as the administrator; the permission rules bind the HTTP
-surfaces (idp.accounts.permissions).
+Answers are dumped by the admin API's schemas. The command line acts as the
+administrator; the permission rules bind the HTTP surfaces
+(idp.accounts.permissions).
 """
 
 from __future__ import annotations
@@ -12,43 +13,17 @@ from idp.accounts import services as accounts
 from idp.commands import Duration
 from idp.commands import command
 from idp.credentials import services
-from idp.credentials.models import ApiAccount
-from idp.credentials.models import ApiKey
-from idp.credentials.models import PersonalAccessToken
+from idp.credentials.schemas import ApiAccountCreatedSchema
+from idp.credentials.schemas import ApiAccountSchema
+from idp.credentials.schemas import ApiKeyCreatedSchema
+from idp.credentials.schemas import ApiKeySchema
+from idp.credentials.schemas import PersonalAccessTokenCreatedSchema
+from idp.credentials.schemas import PersonalAccessTokenSchema
 from idp.database import MAX_ID
-from idp.schemas import utc_text
 
 pat_group = click.Group("pat", help="Personal access tokens.")
 api_account_group = click.Group("api-account", help="API accounts (HTTP Basic pairs).")
 api_key_group = click.Group("api-key", help="API keys of API members.")
-
-
-def pat_dict(token: PersonalAccessToken) -> dict:
-    return {
-        "id": token.id,
-        "name": token.name,
-        "hint": token.hint,
-        "created_at": utc_text(token.created_at),
-        "expires_at": utc_text(token.expires_at),
-        "last_used_at": utc_text(token.last_used_at),
-    }
-
-
-def api_account_dict(account: ApiAccount) -> dict:
-    return {
-        "username": account.username,
-        "created_at": utc_text(account.created_at),
-        "last_used_at": utc_text(account.last_used_at),
-    }
-
-
-def api_key_dict(key: ApiKey) -> dict:
-    return {
-        "public_key": key.public_key,
-        "description": key.description,
-        "created_at": utc_text(key.created_at),
-        "last_used_at": utc_text(key.last_used_at),
-    }
 
 
 @command(pat_group, "create")
@@ -58,10 +33,10 @@ def api_key_dict(key: ApiKey) -> dict:
 def pat_create(username: str, name: str, expires_in: int | None) -> dict:
     """Create a token for USERNAME; it is printed once."""
     operator = accounts.get_operator(username)
-    token, secret = services.issue_personal_access_token(
+    created = services.issue_personal_access_token(
         None, operator, name=name, expires_in=expires_in
     )
-    return {**pat_dict(token), "token": secret}
+    return PersonalAccessTokenCreatedSchema().dump(created)
 
 
 @command(pat_group, "list")
@@ -70,7 +45,7 @@ def pat_list(username: str) -> dict:
     """USERNAME's tokens that are not revoked (never the tokens themselves)."""
     operator = accounts.get_operator(username)
     tokens = services.list_personal_access_tokens(None, operator)
-    return {"tokens": [pat_dict(token) for token in tokens]}
+    return {"tokens": PersonalAccessTokenSchema(many=True).dump(tokens)}
 
 
 @command(pat_group, "revoke")
@@ -88,8 +63,8 @@ def pat_revoke(username: str, token_id: int) -> dict:
 def api_account_create(username: str) -> dict:
     """Create an API account for USERNAME; the password is printed once."""
     operator = accounts.get_operator(username)
-    account, password = services.create_api_account(None, operator)
-    return {**api_account_dict(account), "password": password}
+    created = services.create_api_account(None, operator)
+    return ApiAccountCreatedSchema().dump(created)
 
 
 @command(api_account_group, "list")
@@ -98,7 +73,7 @@ def api_account_list(username: str) -> dict:
     """USERNAME's API accounts (never a password)."""
     operator = accounts.get_operator(username)
     accounts_ = services.list_api_accounts(None, operator)
-    return {"api_accounts": [api_account_dict(account) for account in accounts_]}
+    return {"api_accounts": ApiAccountSchema(many=True).dump(accounts_)}
 
 
 @command(api_account_group, "delete")
@@ -117,8 +92,8 @@ def api_account_delete(username: str, account_username: str) -> dict:
 def api_key_create(username: str, description: str) -> dict:
     """Create a key pair for API member USERNAME; the private key is printed once."""
     member = accounts.get_operator(username)
-    key, private_key = services.create_api_key(None, member, description=description)
-    return {**api_key_dict(key), "private_key": private_key}
+    created = services.create_api_key(None, member, description=description)
+    return ApiKeyCreatedSchema().dump(created)
 
 
 @command(api_key_group, "list")
@@ -127,7 +102,7 @@ def api_key_list(username: str) -> dict:
     """API member USERNAME's keys that are not revoked (never a private key)."""
     member = accounts.get_operator(username)
     return {
-        "api_keys": [api_key_dict(key) for key in services.list_api_keys(None, member)]
+        "api_keys": ApiKeySchema(many=True).dump(services.list_api_keys(None, member))
     }
 
 

@@ -7,6 +7,7 @@ from marshmallow import fields
 from marshmallow import validate
 
 from idp.oauth.services import MAX_TTL
+from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 
@@ -32,8 +33,10 @@ class PersonalAccessTokenCreateSchema(InputSchema):
     )
 
 
-class PersonalAccessTokenCreatedSchema(PersonalAccessTokenSchema):
+class PersonalAccessTokenCreatedSchema(CreatedSchema, PersonalAccessTokenSchema):
     """The one answer that carries the token."""
+
+    SECRET_FIELD = "token"
 
     token = fields.String(dump_only=True)
 
@@ -46,8 +49,10 @@ class ApiAccountSchema(Schema):
     )
 
 
-class ApiAccountCreatedSchema(ApiAccountSchema):
+class ApiAccountCreatedSchema(CreatedSchema, ApiAccountSchema):
     """The one answer that carries the password."""
+
+    SECRET_FIELD = "password"
 
     password = fields.String(dump_only=True)
 
@@ -65,7 +70,9 @@ class ApiKeyCreateSchema(InputSchema):
     description = fields.String(load_default="", validate=validate.Length(max=200))
 
 
-class ApiKeyCreatedSchema(ApiKeySchema):
+class ApiKeyCreatedSchema(CreatedSchema, ApiKeySchema):
     """The one answer that carries the private key."""
+
+    SECRET_FIELD = "private_key"
 
     private_key = fields.String(dump_only=True)

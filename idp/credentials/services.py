@@ -19,6 +19,7 @@ from idp.accounts.permissions import Action
 from idp.accounts.permissions import Kind
 from idp.accounts.permissions import require
 from idp.audit.log import record
+from idp.created import Created
 from idp.credentials.active import CredentialKind
 from idp.credentials.models import API_ACCOUNT_USERNAME
 from idp.credentials.models import API_PUBLIC_KEY
@@ -54,7 +55,7 @@ def issue_personal_access_token(
     *,
     name: str,
     expires_in: int | None = None,
-) -> tuple[PersonalAccessToken, str]:
+) -> Created:
     """A new token for ``operator`` and its secret, to be shown once."""
     require(actor, Action.CREATE, Kind.PERSONAL_ACCESS_TOKEN, operator)
     if operator.kind != OperatorKind.PERSON:
@@ -79,7 +80,7 @@ def issue_personal_access_token(
     db.session.add(token)
     _announce("credential.created", Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator)
     db.session.commit()
-    return token, secret
+    return Created(token, secret)
 
 
 def list_personal_access_tokens(actor: Operator | None, operator: Operator) -> Listing:
@@ -112,9 +113,7 @@ def revoke_personal_access_token(
 # -- API accounts ------------------------------------------------------------
 
 
-def create_api_account(
-    actor: Operator | None, operator: Operator
-) -> tuple[ApiAccount, str]:
+def create_api_account(actor: Operator | None, operator: Operator) -> Created:
     """A generated username and password for HTTP Basic; the password is shown once.
 
     The password is 256 random bits, so a SHA-256 digest stores it safely and keeps
@@ -133,7 +132,7 @@ def create_api_account(
     db.session.add(account)
     _announce("credential.created", Kind.API_ACCOUNT, account.username, operator)
     db.session.commit()
-    return account, password
+    return Created(account, password)
 
 
 def list_api_accounts(actor: Operator | None, operator: Operator) -> Listing:
@@ -165,7 +164,7 @@ def delete_api_account(
 
 def create_api_key(
     actor: Operator | None, member: Operator, *, description: str = ""
-) -> tuple[ApiKey, str]:
+) -> Created:
     """A key pair for an API member; the private key is shown once."""
     require(actor, Action.CREATE, Kind.API_KEY, member)
     if member.kind != OperatorKind.API_MEMBER:
@@ -185,7 +184,7 @@ def create_api_key(
     db.session.add(key)
     _announce("credential.created", Kind.API_KEY, key.public_key, member)
     db.session.commit()
-    return key, private_key
+    return Created(key, private_key)
 
 
 def list_api_keys(actor: Operator | None, member: Operator) -> Listing:

@@ -34,6 +34,6 @@ def register():
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Basic realm="idp", charset="UTF-8"'
         return response
-    account, account.password = services.create_api_account(operator, operator)
+    created = services.create_api_account(operator, operator)
     body = ApiAccountCreatedSchema(only=("username", "password", "created_at"))
-    return jsonify(body.dump(account)), 201, NO_STORE
+    return jsonify(body.dump(created)), 201, NO_STORE

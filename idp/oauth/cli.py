@@ -8,26 +8,16 @@ from flask import current_app
 from idp.commands import Duration
 from idp.commands import command
 from idp.commands import read_stdin_secret
+from idp.created import Created
 from idp.oauth import services as oauth
-from idp.oauth.models import OAuthClient
-from idp.schemas import utc_text
+from idp.oauth.schemas import ClientCreatedSchema
+from idp.oauth.schemas import ClientSchema
+
+# The admin API's schemas: the shell prints what /api/v1 answers.
+CLIENT = ClientSchema()
+CLIENT_CREATED = ClientCreatedSchema()
 
 client_group = click.Group("client", help="OAuth clients.")
-
-
-def client_dict(client: OAuthClient) -> dict:
-    return {
-        "client_id": client.client_id,
-        "scope": client.scope,
-        "access_token_ttl": client.access_token_ttl,
-        "refresh_token_ttl": client.refresh_token_ttl,
-        "password_grant": client.password_grant,
-        "refresh_tokens": client.refresh_tokens,
-        "introspect": client.may_introspect,
-        "publish_events": client.may_publish_events,
-        "created_at": utc_text(client.created_at),
-        "last_used_at": utc_text(client.last_used_at),
-    }
 
 
 @command(client_group, "create")
@@ -61,7 +51,7 @@ def client_create(
 ) -> dict:
     """Register a client; a generated secret is printed once."""
     secret = read_stdin_secret("secret") if secret_stdin else None
-    client, secret = oauth.register_client(
+    created = oauth.register_client(
         client_id,
         secret=secret,
         access_token_ttl=access_ttl or current_app.config["DEFAULT_ACCESS_TTL"],
@@ -71,23 +61,23 @@ def client_create(
         may_introspect=introspect,
         may_publish_events=publish_events,
     )
-    result = client_dict(client)
-    if not secret_stdin:
-        result["client_secret"] = secret
-    return result
+    # A secret read from stdin is the caller's: it is not printed back.
+    if secret_stdin:
+        return CLIENT.dump(created.row)
+    return CLIENT_CREATED.dump(created)
 
 
 @command(client_group, "list")
 def client_list() -> dict:
     """Every registered client (never a secret)."""
-    return {"clients": [client_dict(client) for client in oauth.list_clients()]}
+    return {"clients": CLIENT.dump(oauth.list_clients(), many=True)}
 
 
 @command(client_group, "show")
 @click.argument("client_id")
 def client_show(client_id: str) -> dict:
     """One client (never its secret)."""
-    return client_dict(oauth.get_client(client_id))
+    return CLIENT.dump(oauth.get_client(client_id))
 
 
 @command(client_group, "delete")
@@ -104,7 +94,7 @@ def client_rotate_secret(client_id: str) -> dict:
     """Replace the secret with a generated one, printed once; the old one stops."""
     client = oauth.get_client(client_id)
     secret = oauth.rotate_client_secret(client)
-    return {**client_dict(client), "client_secret": secret}
+    return CLIENT_CREATED.dump(Created(client, secret))
 
 
 COMMANDS = (client_group,)

@@ -8,12 +8,12 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoi
 
 from idp import metrics
 from idp.credentials import read
-from idp.credentials.active import BEARER_KINDS
 from idp.credentials.active import ActiveCredential
 from idp.credentials.usage import record_use
 from idp.oauth.client_auth import METHODS
 from idp.oauth.client_auth import require_client
-from idp.oauth.metadata import issuer
+from idp.oauth.schemas import IntrospectionSchema
+from idp.oauth.schemas import RateLimitWindowSchema
 from idp.oauth.server import TOKEN_ENDPOINT_PARAMETERS
 from idp.oauth.server import check_form_request
 from idp.ratelimit.headers import ratelimit_headers
@@ -53,27 +53,16 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
             record_use(active)
             if window.crossed:
                 rate_limit_exceeded(active.username, window)
-            body["rate_limit"] = window.as_dict()
+            body["rate_limit"] = _WINDOW.dump(window)
             headers = list(ratelimit_headers(window).items())
         return 200, body, default_json_headers + headers
 
 
+#: The credential's members; the endpoint adds the window it counted.
+_CLAIMS = IntrospectionSchema(exclude=("rate_limit",))
+_WINDOW = RateLimitWindowSchema()
+
+
 def claims(active: ActiveCredential) -> dict:
     """RFC 7662 §2.2 members for an active credential, plus idp's own."""
-    body = {
-        "active": True,
-        "credential": active.kind.value,
-        "scope": active.scope,
-        "username": active.username,
-        "sub": str(active.operator_id),
-        "iat": active.iat,
-        "iss": issuer(),
-        "permissions": active.permissions,
-    }
-    if active.kind in BEARER_KINDS:
-        body["token_type"] = "Bearer"
-    if active.client_id is not None:
-        body["client_id"] = active.client_id
-    if active.exp is not None:
-        body["exp"] = active.exp
-    return body
+    return _CLAIMS.dump(active)

@@ -1,13 +1,19 @@
-"""JSON shapes of OAuth clients: what we show, accept, and answer once."""
+"""JSON shapes of OAuth clients (what we show, accept, and answer once) and of
+the introspection answer."""
 
 from __future__ import annotations
 
 from marshmallow import Schema
 from marshmallow import fields
+from marshmallow import post_dump
 from marshmallow import validate
 
 from idp import names
+from idp.credentials.active import BEARER_KINDS
+from idp.credentials.active import CredentialKind
+from idp.oauth.metadata import issuer
 from idp.oauth.services import MAX_TTL
+from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 from idp.schemas import name_field
@@ -59,7 +65,55 @@ class ClientCreateSchema(ClientUpdateSchema):
     )
 
 
-class ClientCreatedSchema(ClientSchema):
+class ClientCreatedSchema(CreatedSchema, ClientSchema):
     """The one answer that carries the secret."""
 
+    SECRET_FIELD = "client_secret"
+
     client_secret = fields.String(dump_only=True)
+
+
+class RateLimitWindowSchema(Schema):
+    """The caller's rate-limit window after this request was counted."""
+
+    limit = fields.Integer()
+    remaining = fields.Integer()
+    reset = fields.Integer(metadata={"description": "Unix time the window ends"})
+    exceeded = fields.Boolean()
+
+
+class IntrospectionSchema(Schema):
+    """RFC 7662 §2.2: an active credential's members, plus idp's own.
+
+    Dumped from an :class:`~idp.credentials.active.ActiveCredential`. An unknown,
+    expired or revoked credential is ``{"active": false}`` and nothing more, and
+    a member with no value (``exp`` of a credential that never expires) is left
+    out rather than sent as null.
+    """
+
+    active = fields.Boolean(required=True, dump_default=True)
+    credential = fields.Enum(
+        CredentialKind, by_value=True, attribute="kind", metadata={"type": "string"}
+    )
+    token_type = fields.Function(
+        lambda active: "Bearer" if active.kind in BEARER_KINDS else None,
+        metadata={"type": "string", "example": "Bearer"},
+    )
+    scope = fields.String()
+    client_id = fields.String()
+    username = fields.String()
+    sub = fields.String(attribute="operator_id")
+    exp = fields.Integer()
+    iat = fields.Integer()
+    iss = fields.Function(lambda active: issuer(), metadata={"type": "string"})
+    permissions = fields.Dict(
+        metadata={"description": "the operator's rights and module levels"}
+    )
+    rate_limit = fields.Nested(
+        RateLimitWindowSchema,
+        metadata={"description": "present when this answer was counted"},
+    )
+
+    @post_dump
+    def _leave_out_nulls(self, data: dict, **kwargs) -> dict:
+        return {key: value for key, value in data.items() if value is not None}

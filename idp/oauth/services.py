@@ -18,6 +18,7 @@ from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import Operator
 from idp.audit.log import record
+from idp.created import Created
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -76,7 +77,7 @@ def register_client(
     refresh_tokens: bool = True,
     may_introspect: bool = False,
     may_publish_events: bool = False,
-) -> tuple[OAuthClient, str]:
+) -> Created:
     """A new client and its secret in clear, to be shown once.
 
     A resource server (``may_introspect``) gets the password grant only when
@@ -115,7 +116,7 @@ def register_client(
     emit("client.created", client_data(client))
     record("client.created", f"client:{client_id}", after=client_data(client))
     db.session.commit()
-    return client, secret
+    return Created(client, secret)
 
 
 def update_client(

@@ -9,6 +9,7 @@ from idp.commands import read_stdin_secret
 from idp.database import MAX_ID
 from idp.webhooks import services
 from idp.webhooks.schemas import EventTypeSchema
+from idp.webhooks.schemas import WebhookCreatedSchema
 from idp.webhooks.schemas import WebhookSchema
 
 webhook_group = click.Group("webhook", help="Webhook endpoints (see `idp webhooks`).")
@@ -75,8 +76,7 @@ def _basic_auth(basic_user: str | None, basic_password_stdin: bool) -> dict | No
     return {"username": basic_user, "password": password}
 
 
-def webhook_dict(endpoint) -> dict:
-    return WebhookSchema().dump(endpoint)
+WEBHOOK = WebhookSchema()
 
 
 @command(webhook_group, "create")
@@ -93,7 +93,7 @@ def webhook_create(
     url, events, description, basic_user, basic_password_stdin, headers, masked_headers
 ) -> dict:
     """Add a webhook; its signing secret is printed once."""
-    endpoint, secret = services.create_endpoint(
+    created = services.create_endpoint(
         None,
         url=url,
         events=list(events),
@@ -101,20 +101,20 @@ def webhook_create(
         basic_auth=_basic_auth(basic_user, basic_password_stdin),
         headers=[*headers, *masked_headers],
     )
-    return {**webhook_dict(endpoint), "secret": secret}
+    return WebhookCreatedSchema().dump(created)
 
 
 @command(webhook_group, "list")
 def webhook_list() -> dict:
     """Every webhook (never a masked value, password or secret)."""
-    return {"webhooks": [webhook_dict(e) for e in services.list_endpoints(None)]}
+    return {"webhooks": WEBHOOK.dump(services.list_endpoints(None), many=True)}
 
 
 @command(webhook_group, "show")
 @click.argument("webhook_id", type=click.IntRange(1, MAX_ID))
 def webhook_show(webhook_id: int) -> dict:
     """One webhook (never a masked value, password or secret)."""
-    return webhook_dict(services.get_endpoint(None, webhook_id))
+    return WEBHOOK.dump(services.get_endpoint(None, webhook_id))
 
 
 @command(webhook_group, "update")
@@ -153,7 +153,7 @@ def webhook_update(
     elif basic_password_stdin:
         raise click.UsageError("--basic-password-stdin needs --basic-user.")
     endpoint = services.get_endpoint(None, webhook_id)
-    return webhook_dict(services.update_endpoint(None, endpoint, **changes))
+    return WEBHOOK.dump(services.update_endpoint(None, endpoint, **changes))
 
 
 @command(webhook_group, "delete")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from idp.accounts.models import Operator
 from idp.audit.log import record
+from idp.created import Created
 from idp.database import Listing
 from idp.errors import Conflict
 from idp.errors import NotFound
@@ -113,9 +114,7 @@ def send_test(actor: Operator | None, webhook_id: int) -> WebhookDelivery:
     return delivery
 
 
-def rotate_secret(
-    actor: Operator | None, webhook_id: int
-) -> tuple[WebhookEndpoint, str]:
+def rotate_secret(actor: Operator | None, webhook_id: int) -> Created:
     """A new signing secret, in clear to be shown once; the old one keeps signing
     for ``IDP_WEBHOOK_SECRET_OVERLAP`` so that the receiver can switch over.
     """
@@ -127,7 +126,7 @@ def rotate_secret(
     endpoint.secret_encrypted = crypto.encrypt(secret)
     record("webhook.secret_rotated", f"webhook:{endpoint.id}")
     db.session.commit()
-    return endpoint, secret
+    return Created(endpoint, secret)
 
 
 def _require_enabled(endpoint: WebhookEndpoint) -> None:

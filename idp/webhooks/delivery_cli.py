@@ -26,9 +26,7 @@ def webhook_test(webhook_id: int) -> dict:
 @click.argument("webhook_id", type=ID)
 def webhook_rotate_secret(webhook_id: int) -> dict:
     """Replace the signing secret; the new one is printed once."""
-    endpoint, secret = deliveries.rotate_secret(None, webhook_id)
-    endpoint.secret = secret
-    return SecretRotatedSchema().dump(endpoint)
+    return SecretRotatedSchema().dump(deliveries.rotate_secret(None, webhook_id))
 
 
 @command(webhook_group, "deliveries")

@@ -10,6 +10,7 @@ from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
 
+from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 from idp.webhooks import services
@@ -77,8 +78,10 @@ class WebhookSchema(Schema):
     updated_at = UtcDateTime(dump_only=True)
 
 
-class WebhookCreatedSchema(WebhookSchema):
+class WebhookCreatedSchema(CreatedSchema, WebhookSchema):
     """The one answer that carries the signing secret."""
+
+    SECRET_FIELD = "secret"
 
     secret = fields.String(
         dump_only=True, metadata={"description": "whsec_…, shown only here"}

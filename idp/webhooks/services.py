@@ -18,6 +18,7 @@ from idp import names
 from idp.accounts.models import Operator
 from idp.accounts.permissions import require_manage_webhooks
 from idp.audit.log import record
+from idp.created import Created
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -91,7 +92,7 @@ def create_endpoint(
     basic_auth: dict | None = None,
     headers: list[dict] = (),
     enabled: bool = True,
-) -> tuple[WebhookEndpoint, str]:
+) -> Created:
     """A new endpoint and its signing secret in clear, to be shown once."""
     require_manage_webhooks(actor)
     secret = new_signing_secret()
@@ -109,7 +110,7 @@ def create_endpoint(
     db.session.flush()  # its id names it in the audit log
     record("webhook.created", f"webhook:{endpoint.id}", after=endpoint_data(endpoint))
     db.session.commit()
-    return endpoint, secret
+    return Created(endpoint, secret)
 
 
 _UNSET: Any = object()

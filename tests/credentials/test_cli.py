@@ -318,7 +318,7 @@ def staff_token(runner: FlaskCliRunner) -> str:
 
 
 def profile_json(**changes) -> dict:
-    """What `profile set staff --json` prints, with MODULES declared."""
+    """What `profile set staff --json` prints, with MODULES declared, minus ``created_at``."""
     return {
         "name": "staff",
         "api_access": True,
@@ -358,7 +358,7 @@ def test_profile_set_levels_reach_the_next_introspection(
     )
 
     modules = {"tickets": tickets, "companies": NO_LEVELS}
-    assert answer == profile_json(modules=modules)
+    assert without_created_at(answer) == profile_json(modules=modules)
     body = introspect(oauth_actions, resource_server, staff_token)
     assert body["permissions"]["modules"] == modules
 
@@ -375,7 +375,7 @@ def test_profile_set_changes_only_the_levels_given(
     )
 
     companies = {**NO_LEVELS, "add": "own", "inquire": "all"}
-    assert answer == profile_json(
+    assert without_created_at(answer) == profile_json(
         modules={"tickets": NO_LEVELS, "companies": companies}
     )
 
@@ -385,9 +385,8 @@ def test_profile_set_rights_reach_the_next_introspection(
     runner: FlaskCliRunner, oauth_actions: OAuthActions, resource_server, staff_token
 ) -> None:
     """--no-api-access stops every credential; the other flags show in `permissions`."""
-    assert invoke(runner, "profile", "set", "staff", "--no-api-access") == (
-        profile_json(api_access=False)
-    )
+    answer = invoke(runner, "profile", "set", "staff", "--no-api-access")
+    assert without_created_at(answer) == profile_json(api_access=False)
     assert introspect(oauth_actions, resource_server, staff_token) == {"active": False}
 
     answer = invoke(
@@ -401,7 +400,7 @@ def test_profile_set_rights_reach_the_next_introspection(
     )
 
     rights = {"manage_users": True, "manage_clients": True}
-    assert answer == profile_json(**rights)
+    assert without_created_at(answer) == profile_json(**rights)
     body = introspect(oauth_actions, resource_server, staff_token)
     assert body["permissions"] == {
         key: value for key, value in profile_json(**rights).items() if key != "name"
@@ -409,7 +408,7 @@ def test_profile_set_rights_reach_the_next_introspection(
     answer = invoke(
         runner, "profile", "set", "staff", "--no-manage-users", "--no-manage-clients"
     )
-    assert answer == profile_json()
+    assert without_created_at(answer) == profile_json()
 
 
 # -- bad input ---------------------------------------------------------------

@@ -109,11 +109,9 @@ class Operators(MethodView):
     def post(self, data):
         """Create an operator; a generated password is in this answer only"""
         profile = _named_profile(data.pop("profile"))
-        operator, generated = services.create_operator(
+        return services.create_operator(
             data.pop("username"), profile=profile, actor=authenticate(), **data
         )
-        operator.password = generated
-        return operator
 
 
 @blp.route("/operators/<username>")

@@ -10,6 +10,7 @@ from idp.admin.api.auth import Right
 from idp.admin.api.auth import authenticate
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
+from idp.created import Created
 from idp.oauth import services
 from idp.oauth.schemas import ClientCreatedSchema
 from idp.oauth.schemas import ClientCreateSchema
@@ -47,7 +48,7 @@ class Clients(MethodView):
         The secret is in this answer only; without `client_secret`, one is generated.
         """
         config = current_app.config
-        client, secret = services.register_client(
+        return services.register_client(
             data.pop("client_id"),
             secret=data.pop("client_secret", None),
             access_token_ttl=data.pop("access_token_ttl", config["DEFAULT_ACCESS_TTL"]),
@@ -56,8 +57,6 @@ class Clients(MethodView):
             ),
             **data,
         )
-        client.client_secret = secret
-        return client
 
 
 @blp.route("/<client_id>")
@@ -93,7 +92,5 @@ class ClientSecret(MethodView):
     def post(self, client_id):
         """Replace the secret; the new one is in this answer only"""
         client = services.get_client(client_id)
-        client.client_secret = services.rotate_client_secret(
-            client, actor=authenticate()
-        )
-        return client
+        secret = services.rotate_client_secret(client, actor=authenticate())
+        return Created(client, secret)

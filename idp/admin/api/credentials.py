@@ -69,9 +69,7 @@ class Tokens(MethodView):
     def post(self, data, username):
         """Create a personal access token; it is in this answer only"""
         actor, target = _target(username, Action.CREATE, Kind.PERSONAL_ACCESS_TOKEN)
-        token, secret = services.issue_personal_access_token(actor, target, **data)
-        token.token = secret
-        return token
+        return services.issue_personal_access_token(actor, target, **data)
 
 
 @blp.route(f"/operators/<username>/personal-access-tokens/<int(max={MAX_ID}):token_id>")
@@ -110,9 +108,7 @@ class ApiAccounts(MethodView):
     def post(self, username):
         """Create an API account; its password is in this answer only"""
         actor, target = _target(username, Action.CREATE, Kind.API_ACCOUNT)
-        account, password = services.create_api_account(actor, target)
-        account.password = password
-        return account
+        return services.create_api_account(actor, target)
 
 
 @blp.route("/operators/<username>/api-accounts/<account_username>")
@@ -145,9 +141,7 @@ class ApiKeys(MethodView):
     def post(self, data, username):
         """Create a key pair; the private key is in this answer only"""
         actor, target = _target(username, Action.CREATE, Kind.API_KEY)
-        key, private_key = services.create_api_key(actor, target, **data)
-        key.private_key = private_key
-        return key
+        return services.create_api_key(actor, target, **data)
 
 
 @blp.route("/operators/<username>/api-keys/<public_key>")

@@ -84,6 +84,4 @@ class RotateSecret(MethodView):
         The new `whsec_…` is in this answer only. Until `previous_secret_expires_at`
         (IDP_WEBHOOK_SECRET_OVERLAP) deliveries carry a signature by each secret.
         """
-        endpoint, secret = deliveries.rotate_secret(authenticate(), webhook_id)
-        endpoint.secret = secret
-        return endpoint
+        return deliveries.rotate_secret(authenticate(), webhook_id)

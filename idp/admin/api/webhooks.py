@@ -52,9 +52,7 @@ class Webhooks(MethodView):
 
         The signing secret (`whsec_…`) is in this answer only.
         """
-        endpoint, secret = services.create_endpoint(authenticate(), **data)
-        endpoint.secret = secret
-        return endpoint
+        return services.create_endpoint(authenticate(), **data)
 
 
 @blp.route(f"/<int(max={MAX_ID}):webhook_id>")
