@@ -81,17 +81,21 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+#: Keys this process's in-memory caches: nothing keyed with it leaves the
+#: process, so it needs no configured secret and changes at every start.
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
 def keyed_digest(value: str) -> bytes:
-    """An HMAC of ``value`` under the app's secret key, for in-memory caches only."""
-    key = str(current_app.config["SECRET_KEY"] or "testing").encode()
-    return hmac.digest(key, value.encode(), "sha256")
+    """An HMAC of ``value`` under this process's key, for in-memory caches only."""
+    return hmac.digest(_PROCESS_KEY, value.encode(), "sha256")
 
 
-def derived_key(secret_key: str | None, purpose: str) -> bytes:
+def derived_key(secret_key: str, purpose: str) -> bytes:
     """A key for one ``purpose`` derived (HKDF-SHA256) from the app's secret key."""
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()
-    ).derive(str(secret_key or "testing").encode())
+    ).derive(str(secret_key).encode())
 
 
 def constant_time_equals(a: bytes | str, b: bytes | str) -> bool:

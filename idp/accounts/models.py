@@ -114,5 +114,6 @@ class Operator(db.Model):
         return self.is_active and self.profile.api_access
 
     def may_use_password_grant(self) -> bool:
-        """API members authenticate only with API keys (DESIGN.md)."""
+        """Only people sign in with a password; an API member, a machine, holds
+        API keys, which can be revoked one by one and never typed."""
         return self.may_use_api() and self.kind == OperatorKind.PERSON

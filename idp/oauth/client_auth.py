@@ -34,7 +34,7 @@ from idp.credentials.usage import record_client_use
 from idp.database import find
 from idp.extensions import db
 from idp.oauth.models import OAuthClient
-from idp.ratelimit import limiter
+from idp.ratelimit import failure_throttle
 from idp.security import keyed_digest
 from idp.security import verify_password
 
@@ -161,13 +161,13 @@ def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | No
         if remembered is not None:
             return remembered
         failures = _failure_keys(client_id)
-        retry_after = limiter().failures_exceeded(failures, _failure_limit())
+        retry_after = failure_throttle().failures_exceeded(failures, _failure_limit())
         if retry_after:
             raise ClientAuthenticationThrottled(retry_after)
         client = find(OAuthClient, client_id=client_id)
         ok, new_hash = verify_password(client and client.secret_hash, secret)
         if not ok:
-            limiter().count_failures(failures, _failure_limit())
+            failure_throttle().count_failures(failures, _failure_limit())
             return None
         if new_hash:
             client.secret_hash = new_hash

@@ -15,7 +15,8 @@ from idp.oauth.models import OAuthToken
 class _IssuingGrant:
     """What both grants share: client auth methods and refresh tokens per client."""
 
-    # Authlib allows Basic only; DESIGN.md promises Basic and POST.
+    # Authlib allows Basic only; curl -d and many form libraries send the
+    # client's credentials in the body (RFC 6749 §2.3.1 allows both).
     TOKEN_ENDPOINT_AUTH_METHODS = METHODS
 
     def generate_token(self, **kwargs) -> dict:
@@ -37,8 +38,7 @@ class PasswordGrant(_IssuingGrant, grants.ResourceOwnerPasswordCredentialsGrant)
         return operator
 
     def save_token(self, token: dict) -> None:
-        services.store_tokens(token, self.request.client, self.request.user, None)
-        services.commit()
+        services.issue_tokens(token, self.request.client, self.request.user)
 
 
 class RefreshTokenGrant(_IssuingGrant, grants.RefreshTokenGrant):

@@ -19,14 +19,14 @@ from idp.credentials.leaks import MAX_LENGTH
 from idp.credentials.leaks import MAX_STRINGS
 from idp.credentials.leaks import revoke_leaked
 from idp.oauth.views import bp
-from idp.ratelimit import limiter
+from idp.ratelimit import failure_throttle
 
 
 @bp.post("/oauth/leaked")
 def leaked():
     names = [f"leak-reports:{request.remote_addr}"]
     limit = str(current_app.config["LEAK_REPORT_LIMIT"])
-    retry_after = limiter().failures_exceeded(names, limit)
+    retry_after = failure_throttle().failures_exceeded(names, limit)
     if retry_after:
         response = _error("Too many reports from this address; try again later.", 429)
         response.headers["Retry-After"] = str(retry_after)
@@ -38,7 +38,7 @@ def leaked():
             'with a "token" string.',
             400,
         )
-    limiter().count_failures(names, limit)
+    failure_throttle().count_failures(names, limit)
     acting("leak_report", None)
     revoke_leaked(strings)
     return jsonify({"received": len(strings)}), 202

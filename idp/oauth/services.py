@@ -42,11 +42,10 @@ MAX_TTL = 3650 * 24 * 3600
 
 
 class RefreshTokenReused(Exception):
-    """A rotated refresh token came back; ``revoked_family`` says what we did."""
+    """A rotated refresh token came back (its family may have been revoked)."""
 
-    def __init__(self, revoked_family: bool) -> None:
+    def __init__(self) -> None:
         super().__init__("refresh token reused")
-        self.revoked_family = revoked_family
 
 
 class RotationLost(Exception):
@@ -241,8 +240,11 @@ def store_tokens(
     return row
 
 
-def commit() -> None:
+def issue_tokens(token: dict, client: OAuthClient, operator: Operator) -> OAuthToken:
+    """Record a password grant's tokens as a new family, and commit."""
+    row = store_tokens(token, client, operator, None)
     db.session.commit()
+    return row
 
 
 def find_refresh_token(refresh_token: str) -> OAuthToken:
@@ -264,9 +266,9 @@ def find_refresh_token(refresh_token: str) -> OAuthToken:
     if row.refresh_rotated_at is not None:
         grace = dt.timedelta(seconds=_grace_seconds())
         if now - row.refresh_rotated_at <= grace:
-            raise RefreshTokenReused(revoked_family=False)
+            raise RefreshTokenReused
         revoke_family(row.family_id, reused=True)
-        raise RefreshTokenReused(revoked_family=True)
+        raise RefreshTokenReused
     if not row.is_refresh_active(now):
         return None
     return row

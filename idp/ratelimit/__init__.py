@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from flask import Flask
 from flask import current_app
 from limits.storage import storage_from_string
 
+from idp.ratelimit.failures import FailureThrottle
 from idp.ratelimit.limiter import OperatorLimiter
 from idp.ratelimit.limiter import Window
 from idp.ratelimit.login import LoginThrottle
 from idp.security import derived_key
 
-__all__ = ["LoginThrottle", "OperatorLimiter", "Window", "init_app", "limiter"]
+__all__ = [
+    "FailureThrottle",
+    "LoginThrottle",
+    "OperatorLimiter",
+    "Window",
+    "failure_throttle",
+    "init_app",
+    "limiter",
+    "login_throttle",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +54,28 @@ def init_app(app: Flask, *, serving: bool = True) -> None:
         client=app.extensions["idp.redis"],
         prefix=app.config["REDIS_KEY_PREFIX"],
     )
+    app.extensions["idp.failure_throttle"] = FailureThrottle(storage)
+    # Workers share the throttle's counters, so their keys must agree; only a
+    # server must have IDP_SECRET_KEY (idp.config), and without one (the CLI,
+    # tests) nothing signs in across processes, so a key of this one will do.
+    secret_key = app.config["SECRET_KEY"]
     app.extensions["idp.login_throttle"] = LoginThrottle(
         storage,
         str(app.config["LOGIN_FAILURE_LIMIT"]),
-        derived_key(app.config["SECRET_KEY"], "idp login throttle"),
+        (
+            derived_key(secret_key, "idp login throttle")
+            if secret_key
+            else secrets.token_bytes(32)
+        ),
     )
 
 
 def limiter() -> OperatorLimiter:
     return current_app.extensions["idp.ratelimit"]
+
+
+def failure_throttle() -> FailureThrottle:
+    return current_app.extensions["idp.failure_throttle"]
 
 
 def login_throttle() -> LoginThrottle:

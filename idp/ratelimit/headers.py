@@ -1,8 +1,8 @@
 """RateLimit response header fields.
 
-The issue asks for the three-field form of the IETF draft (draft-ietf-httpapi-
-ratelimit-headers up to -06): `RateLimit-Limit`, `RateLimit-Remaining` and
-`RateLimit-Reset` in delta-seconds, which is what most clients parse today.
+The three-field form of the IETF draft (draft-ietf-httpapi-ratelimit-headers
+up to -06): `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` in
+delta-seconds, because that is what most clients parse today.
 """
 
 from __future__ import annotations

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 import limits
 import redis
-from limits.errors import StorageError
 from limits.storage import Storage
 
-from idp import metrics
-
-log = logging.getLogger(__name__)
+from idp.ratelimit.failopen import fail_open
 
 
 @dataclass(frozen=True)
@@ -27,14 +23,6 @@ class Window:
     exceeded: bool
     counted: bool = True  # False when the store was unreachable
     crossed: bool = False  # this hit was the window's first one over the limit
-
-    def as_dict(self) -> dict:
-        return {
-            "limit": self.limit,
-            "remaining": self.remaining,
-            "reset": self.reset,
-            "exceeded": self.exceeded,
-        }
 
 
 @lru_cache(maxsize=256)
@@ -53,6 +41,20 @@ if ttl < 0 then
 end
 return {count, ttl, redis.call('GET', KEYS[2])}
 """
+
+
+def _uncounted(
+    limiter: OperatorLimiter, operator_id: int, limit: str | None = None, *rest
+) -> Window:
+    """The answer of a call the store could not count: the whole limit remains."""
+    item = parse_limit(limit or limiter.default)
+    return Window(
+        limit=item.amount,
+        remaining=item.amount,
+        reset=int(time.time()) + item.get_expiry(),
+        exceeded=False,
+        counted=False,
+    )
 
 
 class OperatorLimiter:
@@ -75,6 +77,7 @@ class OperatorLimiter:
         self.prefix = prefix
         self._hit = client.register_script(_HIT) if client is not None else None
 
+    @fail_open(lambda *call: (_uncounted(*call), None, False), "not counting")
     def hit_and_read_head(
         self, operator_id: int, limit: str | None, head_key: str
     ) -> tuple[Window, int | None, bool]:
@@ -83,11 +86,7 @@ class OperatorLimiter:
             return self.hit(operator_id, limit), None, True
         item = parse_limit(limit or self.default)
         key = f"{self.prefix}:ratelimit:{item.key_for('operator', str(operator_id))}"
-        try:
-            count, ttl, head = self._hit(keys=[key, head_key], args=[item.get_expiry()])
-        except redis.RedisError as error:
-            _store_failed("not counting", error)
-            return self._uncounted(item), None, False
+        count, ttl, head = self._hit(keys=[key, head_key], args=[item.get_expiry()])
         window = Window(
             limit=item.amount,
             remaining=max(0, item.amount - count),
@@ -97,33 +96,19 @@ class OperatorLimiter:
         )
         return window, int(head) if head is not None else None, True
 
-    def _uncounted(self, item: limits.RateLimitItem) -> Window:
-        return Window(
-            limit=item.amount,
-            remaining=item.amount,
-            reset=int(time.time()) + item.get_expiry(),
-            exceeded=False,
-            counted=False,
-        )
-
+    @fail_open(_uncounted, "not counting")
     def hit(self, operator_id: int, limit: str | None = None) -> Window:
         """Count one request and return the window.
 
         If the store fails, the request is let through uncounted (``counted``
-        False) and a warning is logged: an outage of the counter must not become
-        an outage of every API behind idp. Revocation is unaffected, since the
-        credential itself is checked in the database.
+        False; see idp.ratelimit.failopen).
         """
         item = parse_limit(limit or self.default)
         key = item.key_for("operator", str(operator_id))
-        try:
-            # FixedWindowRateLimiter.hit() is this incr, but hides the count we
-            # need for `remaining`; the storage API gives it in one round trip.
-            count = self.storage.incr(key, item.get_expiry())
-            reset = int(self.storage.get_expiry(key))
-        except (StorageError, redis.RedisError) as error:
-            _store_failed("not counting", error)
-            return self._uncounted(item)
+        # FixedWindowRateLimiter.hit() is this incr, but hides the count we
+        # need for `remaining`; the storage API gives it in one round trip.
+        count = self.storage.incr(key, item.get_expiry())
+        reset = int(self.storage.get_expiry(key))
         return Window(
             limit=item.amount,
             remaining=max(0, item.amount - count),
@@ -132,6 +117,7 @@ class OperatorLimiter:
             crossed=count == item.amount + 1,
         )
 
+    @fail_open(_uncounted, "not reading")
     def peek(self, operator_id: int, limit: str | None = None) -> Window:
         """The current window without counting a request (for the console).
 
@@ -139,49 +125,11 @@ class OperatorLimiter:
         """
         item = parse_limit(limit or self.default)
         key = item.key_for("operator", str(operator_id))
-        try:
-            count = int(self.storage.get(key) or 0)
-            reset = int(self.storage.get_expiry(key)) if count else 0
-        except (StorageError, redis.RedisError) as error:
-            _store_failed("not reading", error)
-            count, reset = 0, 0
-            counted = False
-        else:
-            counted = True
+        count = int(self.storage.get(key) or 0)
+        reset = int(self.storage.get_expiry(key)) if count else 0
         return Window(
             limit=item.amount,
             remaining=max(0, item.amount - count),
             reset=reset or int(time.time()) + item.get_expiry(),
             exceeded=count > item.amount,
-            counted=counted,
         )
-
-    def failures_exceeded(self, names: list[str], limit: str) -> int:
-        """Seconds until any of ``names`` may fail again, 0 if none is at the limit.
-
-        Fails open when the store is unreachable, like :meth:`hit`.
-        """
-        item = parse_limit(limit)
-        try:
-            for name in names:
-                key = item.key_for("failures", name)
-                if self.storage.get(key) >= item.amount:
-                    return max(1, int(self.storage.get_expiry(key) - time.time()))
-        except (StorageError, redis.RedisError) as error:
-            _store_failed("not checking", error)
-        return 0
-
-    def count_failures(self, names: list[str], limit: str) -> None:
-        """Count one failure against each of ``names``."""
-        item = parse_limit(limit)
-        try:
-            for name in names:
-                self.storage.incr(item.key_for("failures", name), item.get_expiry())
-        except (StorageError, redis.RedisError) as error:
-            _store_failed("not counting", error)
-
-
-def _store_failed(what: str, error: Exception) -> None:
-    """Fail open, said once here: a warning and a count, never a refusal."""
-    metrics.REDIS_ERRORS.inc()
-    log.warning("rate-limit store unreachable, %s: %s", what, error)

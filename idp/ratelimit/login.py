@@ -10,17 +10,14 @@ window), and a success clears the count.
 from __future__ import annotations
 
 import hmac
-import logging
 from collections.abc import Callable
 
 import limits
-import redis
-from limits.errors import StorageError
 from limits.storage import Storage
 
-from idp import metrics
+from idp.ratelimit.failopen import fail_open
 
-log = logging.getLogger(__name__)
+STORE = "login throttle store"
 
 #: Longest username hashed: no username idp accepts is longer.
 MAX_USERNAME = 150
@@ -59,28 +56,28 @@ class LoginThrottle:
             ),
             "sha256",
         ).hex()[:32]
-        waiting = self._call(lambda: self.storage.get(f"login-wait/{subject}") > 0)
+        waiting = self._waiting(subject)
         ok = verify()
         if waiting:
             return False
         if ok:
-            self._call(lambda: self.storage.clear(f"login-failures/{subject}"))
+            self._clear_failures(subject)
             return True
-        self._call(lambda: self._count_failure(subject))
+        self._count_failure(subject)
         return False
 
+    @fail_open(False, "not throttling", store=STORE)
+    def _waiting(self, subject: str) -> bool:
+        return self.storage.get(f"login-wait/{subject}") > 0
+
+    @fail_open(None, "not clearing", store=STORE)
+    def _clear_failures(self, subject: str) -> None:
+        self.storage.clear(f"login-failures/{subject}")
+
+    @fail_open(None, "not counting", store=STORE)
     def _count_failure(self, subject: str) -> None:
         failures = self.storage.incr(f"login-failures/{subject}", self.window)
         if failures >= self.free:
             delay = min(self.first_delay * 2 ** (failures - self.free), self.window)
             self.storage.clear(f"login-wait/{subject}")
             self.storage.incr(f"login-wait/{subject}", delay)
-
-    @staticmethod
-    def _call(action: Callable[[], bool | None]) -> bool | None:
-        try:
-            return action()
-        except (StorageError, redis.RedisError) as error:
-            metrics.REDIS_ERRORS.inc()
-            log.warning("login throttle store unreachable, not throttling: %s", error)
-            return False

@@ -71,8 +71,6 @@ def require(right: Right | None = None) -> Callable:
                 raise ApiError(403, f"This needs the {right.value} right.")
             return view(*args, **kwargs)
 
-        # The OpenAPI document says which credential each operation needs.
-        wrapper._apidoc = getattr(view, "_apidoc", {})
         return wrapper
 
     return decorate

@@ -74,7 +74,6 @@ def publisher(view):
         g.publisher = _publishing_client()
         return view(*args, **kwargs)
 
-    wrapper._apidoc = getattr(view, "_apidoc", {})
     return wrapper
 
 
