@@ -254,6 +254,7 @@ def confirm(head: int | None, *, reachable: bool) -> bool:
             if not vouched:
                 raise
             db.session.rollback()
+            metrics.DATABASE_ERRORS.inc()
             mem.read_at = time.monotonic()  # try again after the next interval
             _unread.warning(
                 "change log unreadable, Redis vouches nothing changed "

@@ -65,7 +65,9 @@ REDIS_ERRORS = Counter(
     "idp_redis_errors", "Operations on Redis that failed (idp carried on without)."
 )
 DATABASE_ERRORS = Counter(
-    "idp_database_errors", "Requests answered 503 because the database could not serve."
+    "idp_database_errors",
+    "Database errors idp caught: requests answered 503, and reads or writes it "
+    "carried on without (the change log, last use, events, the webhook worker).",
 )
 
 #: Bound once: ``labels()`` on every request costs a lock and a dict lookup.

@@ -148,3 +148,104 @@ def test_a_short_token_is_refused_at_startup():
     with pytest.raises(ConfigError, match="IDP_METRICS_TOKEN") as raised:
         create_app({"TESTING": True, "METRICS_TOKEN": "short-secret"})
     assert "short-secret" not in str(raised.value)
+
+
+@pytest.mark.config(RATE_LIMIT="1/minute")
+def test_the_gateway_check_counts_inactive_and_exceeded_too(client, oauth_actions):
+    """GET /oauth/check: 401 is inactive, 429 exceeded, as at introspection."""
+    login = oauth_actions.login()
+    gate = {
+        "X-Idp-Client-Authorization": basic(*oauth_actions.resource_server())[
+            "Authorization"
+        ]
+    }
+    before = samples(client)
+    for token, status in (
+        (login["access_token"], 200),
+        (login["access_token"], 429),
+        ("idp_at_unknown", 401),
+    ):
+        answer = client.get(
+            "/oauth/check", headers={**gate, "Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == status
+    after = samples(client)
+    count = "idp_introspections_total"
+    for result in ("active", "exceeded", "inactive"):
+        assert value(before, after, count, endpoint="check", result=result) == 1
+    latency = "idp_introspection_duration_seconds_count"
+    assert value(before, after, latency, endpoint="check") == 3
+
+
+def test_console_and_register_failures_are_login_failures(client, oauth_actions):
+    from tests.console.conftest import csrf_token
+
+    oauth_actions.operator()
+    before = samples(client)
+    page = client.get("/console/sign-in")
+    console = client.post(
+        "/console/sign-in",
+        data={"username": "alice", "password": "wrong", "csrf_token": csrf_token(page)},
+    )
+    assert console.status_code == 401
+    assert client.post("/register", headers=basic("alice", "wrong")).status_code == 401
+    after = samples(client)
+    assert value(before, after, "idp_login_failures_total") == 2
+
+
+@pytest.mark.config(REDIS_URL="redis://127.0.0.1:1/0", REDIS_TIMEOUT=0.2)
+def test_redis_errors_idp_carries_on_without_are_counted(client, oauth_actions):
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    before = samples(client)
+    answer = oauth_actions.introspect(caller, login["access_token"])
+    assert answer.json["active"]  # idp fails open
+    after = samples(client)
+    assert value(before, after, "idp_redis_errors_total") >= 1
+
+
+def test_a_request_the_database_cannot_serve_counts_a_database_error():
+    """The 503 idp.errors answers when PostgreSQL is unreachable."""
+    from idp import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": "postgresql://idp@127.0.0.1:1/idp",
+            "DATABASE_TIMEOUT": 1,
+        }
+    )
+    client = app.test_client()
+    before = samples(client)
+    answer = client.post(
+        "/oauth/introspect", data={"token": "idp_at_x"}, headers=basic("rs", "secret")
+    )
+    assert answer.status_code == 503
+    assert value(before, samples(client), "idp_database_errors_total") == 1
+
+
+def test_a_database_error_answered_around_is_counted(
+    app, client, oauth_actions, monkeypatch
+):
+    """The change log unreadable while Redis vouches: introspection answers, and
+    the error it carried on without is counted (idp.changes)."""
+    import sqlalchemy.exc
+
+    from idp import changes
+
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    assert oauth_actions.introspect(caller, login["access_token"]).json["active"]
+    before = samples(client)
+
+    def unreachable() -> None:
+        raise sqlalchemy.exc.OperationalError("SELECT", {}, Exception("refused"))
+
+    later = changes.time.monotonic() + 3600  # the periodic read is due
+    monkeypatch.setattr(changes.time, "monotonic", lambda: later)
+    monkeypatch.setattr(changes, "read_changes", unreachable)
+    answer = oauth_actions.introspect(caller, login["access_token"])
+    monkeypatch.undo()
+
+    assert answer.status_code == 200 and answer.json["active"] is True
+    assert value(before, samples(client), "idp_database_errors_total") == 1

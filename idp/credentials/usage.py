@@ -21,6 +21,7 @@ from sqlalchemy import union_all
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 
+from idp import metrics
 from idp.credentials.active import ActiveCredential
 from idp.credentials.active import CredentialKind
 from idp.credentials.models import ApiAccount
@@ -77,6 +78,7 @@ def _record(model, row_id: int, kind: str) -> None:
         db.session.commit()
     except DBAPIError as error:
         db.session.rollback()
+        metrics.DATABASE_ERRORS.inc()
         _skipped.warning(f"last use not recorded: {type(error.orig).__name__}")
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from idp import metrics
 from idp.errors import InvalidInput
 from idp.extensions import db
 from idp.schemas import utc_text
@@ -113,4 +114,5 @@ def rate_limit_exceeded(username: str, window) -> None:
         db.session.commit()
     except SQLAlchemyError as error:
         db.session.rollback()
+        metrics.DATABASE_ERRORS.inc()
         log.warning("rate_limit.exceeded not recorded: %s", type(error).__name__)

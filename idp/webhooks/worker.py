@@ -24,6 +24,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp import logs
+from idp import metrics
 from idp.audit.log import process_acts_as
 from idp.extensions import db
 from idp.purge import purge
@@ -78,6 +79,7 @@ class Worker:
                 wait = delivery.seconds_until_due()
             except SQLAlchemyError as error:
                 db.session.rollback()
+                metrics.DATABASE_ERRORS.inc()
                 log.warning(
                     "webhook worker: database unavailable (%s)", type(error).__name__
                 )
@@ -103,6 +105,7 @@ class Worker:
                 delivery.deliver(claimed)
             except SQLAlchemyError as error:
                 db.session.rollback()
+                metrics.DATABASE_ERRORS.inc()
                 log.warning(
                     "webhook worker: delivery %s not recorded (%s)",
                     claimed.delivery_id,
