@@ -203,5 +203,11 @@ class OAuthActions:
 
 
 @pytest.fixture
+def resource_server(oauth_actions: OAuthActions) -> tuple[str, str]:
+    """A client that may introspect: (client_id, secret)."""
+    return oauth_actions.resource_server()
+
+
+@pytest.fixture
 def oauth_actions(app: Flask, client: FlaskClient) -> OAuthActions:
     return OAuthActions(app, client)

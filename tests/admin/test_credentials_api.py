@@ -22,11 +22,6 @@ KEY_SHOWN = {"public_key", "description", "created_at", "last_used_at"}
 
 
 @pytest.fixture
-def resource_server(oauth_actions) -> tuple[str, str]:
-    return oauth_actions.resource_server()
-
-
-@pytest.fixture
 def robot(admin_actions) -> str:
     """An API member: it holds API keys and nothing else."""
     admin_actions.operator("robot", kind="api_member")

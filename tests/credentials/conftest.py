@@ -43,8 +43,3 @@ def credential_actions(oauth_actions) -> CredentialActions:
     oauth_actions.operator("alice")
     oauth_actions.operator("robot", password=None, kind="api_member")
     return CredentialActions(oauth_actions)
-
-
-@pytest.fixture
-def resource_server(oauth_actions) -> tuple[str, str]:
-    return oauth_actions.resource_server()

@@ -17,11 +17,6 @@ from tests.conftest import basic
 
 
 @pytest.fixture
-def resource_server(oauth_actions) -> tuple[str, str]:
-    return oauth_actions.resource_server()
-
-
-@pytest.fixture
 def login(oauth_actions) -> dict:
     return oauth_actions.login()
 

@@ -54,6 +54,10 @@ def test_other_scope_is_invalid_scope(oauth_actions, scope):
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_scope"
+    assert response.json == {
+        "error": "invalid_scope",
+        "error_description": "The requested scope is invalid, unknown, or malformed.",
+    }
 
 
 def test_client_without_refresh_tokens_gets_none(oauth_actions):
@@ -99,6 +103,10 @@ def test_barred_operators_get_invalid_grant(oauth_actions, operator_kwargs):
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_grant"
+    assert response.json == {
+        "error": "invalid_grant",
+        "error_description": "Invalid username or password.",
+    }
 
 
 def test_inactive_operator_gets_invalid_grant(app, oauth_actions):
@@ -110,6 +118,10 @@ def test_inactive_operator_gets_invalid_grant(app, oauth_actions):
     response = oauth_actions.password_grant("script", secret, "alice", password)
     assert response.status_code == 400
     assert response.json["error"] == "invalid_grant"
+    assert response.json == {
+        "error": "invalid_grant",
+        "error_description": "Invalid username or password.",
+    }
 
 
 def test_client_without_password_grant_is_unauthorized_client(oauth_actions):
@@ -119,6 +131,10 @@ def test_client_without_password_grant_is_unauthorized_client(oauth_actions):
     response = oauth_actions.password_grant("script", secret, "alice", password)
     assert response.status_code == 400
     assert response.json["error"] == "unauthorized_client"
+    assert response.json == {
+        "error": "unauthorized_client",
+        "error_description": "The client is not authorized to use 'grant_type=password'",
+    }
 
 
 @pytest.mark.parametrize(
@@ -155,6 +171,10 @@ def test_repeated_parameter_is_invalid_request(oauth_actions, client):
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_request"
+    assert response.json == {
+        "error": "invalid_request",
+        "error_description": "Parameter 'username' is repeated.",
+    }
 
 
 @pytest.mark.parametrize(
@@ -188,6 +208,10 @@ def test_parameters_in_the_query_string_are_ignored(oauth_actions, client):
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_request"
+    assert response.json == {
+        "error": "invalid_request",
+        "error_description": "Missing 'grant_type' in request.",
+    }
 
 
 def test_json_body_is_invalid_request(oauth_actions, client):
@@ -201,6 +225,10 @@ def test_json_body_is_invalid_request(oauth_actions, client):
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_request"
+    assert response.json == {
+        "error": "invalid_request",
+        "error_description": "The body must be application/x-www-form-urlencoded.",
+    }
 
 
 def test_empty_scope_counts_as_omitted(oauth_actions):

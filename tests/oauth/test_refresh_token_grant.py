@@ -10,11 +10,6 @@ from idp.oauth import services as oauth
 from tests.conftest import basic
 
 
-@pytest.fixture
-def resource_server(oauth_actions) -> tuple[str, str]:
-    return oauth_actions.resource_server()
-
-
 def test_refresh_returns_new_pair_and_old_refresh_token_stops_working(oauth_actions):
     """RFC 9700 §4.14.2: each refresh rotates the refresh token."""
     login = oauth_actions.login()
@@ -59,6 +54,7 @@ def test_reused_refresh_token_revokes_its_family(oauth_actions, resource_server)
         "script", login["secret"], second.json["refresh_token"]
     )
     assert latest.json["error"] == "invalid_grant"
+    assert latest.json == {"error": "invalid_grant"}
 
 
 @pytest.mark.config(REFRESH_GRACE_SECONDS=30)
@@ -71,6 +67,10 @@ def test_reuse_within_grace_window_is_refused_without_revoking(
     reuse = oauth_actions.refresh("script", login["secret"], login["refresh_token"])
     assert reuse.status_code == 400
     assert reuse.json["error"] == "invalid_grant"
+    assert reuse.json == {
+        "error": "invalid_grant",
+        "error_description": "The refresh token was already used.",
+    }
     introspection = oauth_actions.introspect(
         resource_server, first.json["access_token"]
     )
@@ -92,6 +92,7 @@ def test_unknown_refresh_token_is_invalid_grant(oauth_actions, refresh_token):
     response = oauth_actions.refresh("script", secret, refresh_token)
     assert response.status_code == 400
     assert response.json["error"] == "invalid_grant"
+    assert response.json == {"error": "invalid_grant"}
 
 
 def test_refresh_token_of_another_client_is_invalid_grant(oauth_actions):
@@ -101,6 +102,7 @@ def test_refresh_token_of_another_client_is_invalid_grant(oauth_actions):
     response = oauth_actions.refresh("other", other_secret, login["refresh_token"])
     assert response.status_code == 400
     assert response.json["error"] == "invalid_grant"
+    assert response.json == {"error": "invalid_grant"}
     # The failed attempt did not consume the token.
     mine = oauth_actions.refresh("script", login["secret"], login["refresh_token"])
     assert mine.status_code == 200
@@ -114,6 +116,7 @@ def test_expired_refresh_token_is_invalid_grant(oauth_actions):
     response = oauth_actions.refresh("script", login["secret"], login["refresh_token"])
     assert response.status_code == 400
     assert response.json["error"] == "invalid_grant"
+    assert response.json == {"error": "invalid_grant"}
 
 
 def test_refresh_after_operator_loses_access_is_invalid_grant(app, oauth_actions):
@@ -126,6 +129,7 @@ def test_refresh_after_operator_loses_access_is_invalid_grant(app, oauth_actions
     response = oauth_actions.refresh("script", login["secret"], login["refresh_token"])
     assert response.status_code == 400
     assert response.json["error"] == "invalid_grant"
+    assert response.json == {"error": "invalid_grant"}
 
 
 def test_refresh_with_wider_scope_is_invalid_scope(oauth_actions):
@@ -142,6 +146,10 @@ def test_refresh_with_wider_scope_is_invalid_scope(oauth_actions):
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_scope"
+    assert response.json == {
+        "error": "invalid_scope",
+        "error_description": "The requested scope is invalid, unknown, or malformed.",
+    }
 
 
 def test_client_without_refresh_tokens_cannot_refresh(oauth_actions):
@@ -152,3 +160,7 @@ def test_client_without_refresh_tokens_cannot_refresh(oauth_actions):
     response = oauth_actions.refresh("script", login["secret"], login["refresh_token"])
     assert response.status_code == 400
     assert response.json["error"] == "unauthorized_client"
+    assert response.json == {
+        "error": "unauthorized_client",
+        "error_description": "The client is not authorized to use 'grant_type=refresh_token'",
+    }

@@ -7,11 +7,6 @@ import pytest
 from tests.conftest import basic
 
 
-@pytest.fixture
-def resource_server(oauth_actions) -> tuple[str, str]:
-    return oauth_actions.resource_server()
-
-
 def test_revoking_access_token_leaves_refresh_token(oauth_actions, resource_server):
     """RFC 7009 §2.1: the access token stops; its login can still refresh."""
     login = oauth_actions.login()
@@ -37,6 +32,7 @@ def test_revoking_refresh_token_revokes_its_family(oauth_actions, resource_serve
     ).json
     response = oauth_actions.revoke("script", login["secret"], rotated["refresh_token"])
     assert response.status_code == 200
+    assert response.json == {}
     for token in (
         login["access_token"],
         rotated["access_token"],
@@ -58,6 +54,7 @@ def test_unknown_token_still_answers_200(oauth_actions, token):
     _, secret = oauth_actions.oauth_client()
     response = oauth_actions.revoke("script", secret, token)
     assert response.status_code == 200
+    assert response.json == {}
 
 
 def test_revoking_twice_answers_200(oauth_actions):
@@ -68,6 +65,7 @@ def test_revoking_twice_answers_200(oauth_actions):
             "script", login["secret"], login["refresh_token"]
         )
         assert response.status_code == 200
+        assert response.json == {}
 
 
 def test_token_of_another_client_is_refused(oauth_actions, resource_server):
@@ -77,6 +75,10 @@ def test_token_of_another_client_is_refused(oauth_actions, resource_server):
     response = oauth_actions.revoke("other", other_secret, login["access_token"])
     assert response.status_code == 400
     assert response.json["error"] == "invalid_grant"
+    assert response.json == {
+        "error": "invalid_grant",
+        "error_description": "The token was issued to another client.",
+    }
     assert oauth_actions.introspect(resource_server, login["access_token"]).json[
         "active"
     ]
@@ -88,6 +90,10 @@ def test_revocation_requires_client_authentication(oauth_actions):
     response = oauth_actions.revoke("script", "wrong", login["access_token"])
     assert response.status_code == 401
     assert response.json["error"] == "invalid_client"
+    assert response.json == {
+        "error": "invalid_client",
+        "error_description": "Client authentication failed.",
+    }
     assert "WWW-Authenticate" in response.headers
 
 
@@ -99,6 +105,10 @@ def test_missing_token_is_invalid_request(oauth_actions):
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_request"
+    assert response.json == {
+        "error": "invalid_request",
+        "error_description": "The body must be application/x-www-form-urlencoded.",
+    }
 
 
 def test_unsupported_hint_is_ignored(oauth_actions, resource_server):
@@ -111,6 +121,7 @@ def test_unsupported_hint_is_ignored(oauth_actions, resource_server):
         token_type_hint="refresh_token",
     )
     assert response.status_code == 200
+    assert response.json == {}
     assert oauth_actions.introspect(resource_server, login["access_token"]).json == {
         "active": False
     }
@@ -128,6 +139,10 @@ def test_a_repeated_token_is_invalid_request(oauth_actions, endpoint):
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_request"
+    assert response.json == {
+        "error": "invalid_request",
+        "error_description": "Parameter 'token' is repeated.",
+    }
 
 
 @pytest.mark.parametrize("endpoint", ["/oauth/introspect", "/oauth/revoke"])
@@ -139,6 +154,10 @@ def test_a_json_body_is_invalid_request(oauth_actions, endpoint):
     )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_request"
+    assert response.json == {
+        "error": "invalid_request",
+        "error_description": "The body must be application/x-www-form-urlencoded.",
+    }
 
 
 def test_credentials_of_operators_are_unsupported_here(oauth_actions, admin_pat):
@@ -150,6 +169,10 @@ def test_credentials_of_operators_are_unsupported_here(oauth_actions, admin_pat)
         response = oauth_actions.revoke(*caller, token)
         assert response.status_code == 400, (response.json, response.headers)
         assert response.json["error"] == "unsupported_token_type"
+        assert response.json == {
+            "error": "unsupported_token_type",
+            "error_description": "Revoke personal access tokens, API accounts and API keys through /api/v1 or the idp command.",
+        }
         assert oauth_actions.introspect(caller, token).json["active"] is True
 
 
