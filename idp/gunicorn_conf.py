@@ -40,12 +40,16 @@ errorlog = "-"
 
 
 def on_starting(server):
-    """A metrics directory the operator named starts empty: old samples would add up."""
+    """In a metrics directory the operator named, the samples of processes that are
+    gone would add up: they go. A running process's stay, so that a webhook worker
+    sharing the directory keeps counting into /metrics."""
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     if _own_metrics_dir is None:
-        directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
         for name in os.listdir(directory):
-            if name.endswith(".db"):
+            writer = _writer(name)
+            if writer is not None and not _running(writer):
                 os.unlink(os.path.join(directory, name))
+    server.log.info("metrics samples in %s", directory)
 
 
 def child_exit(server, worker):
@@ -86,6 +90,22 @@ def when_ready(server):
             "Serving beyond loopback needs IDP_ISSUER (https://idp.example.com): "
             "otherwise the issuer comes from each request's Host header.",
         )
+
+
+def _writer(name: str) -> int | None:
+    """The process id in a prometheus_client file name (counter_1234.db), if any."""
+    stem, _, pid = name.removesuffix(".db").rpartition("_")
+    return int(pid) if name.endswith(".db") and stem and pid.isdigit() else None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process, alive
+    return True
 
 
 def _is_loopback(listener) -> bool:
