@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from marshmallow import Schema
 from marshmallow import ValidationError
@@ -48,7 +49,7 @@ class InputSchema(Schema):
 
     @pre_load
     def refuse_nul(self, data, **kwargs):
-        if isinstance(data, dict):
+        if isinstance(data, Mapping):  # a JSON body, or query arguments
             errors = {
                 str(key): [NUL_MESSAGE]
                 for key, value in data.items()

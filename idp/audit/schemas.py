@@ -10,6 +10,7 @@ from marshmallow import fields
 from marshmallow import post_load
 from marshmallow import validate
 
+from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 
 
@@ -49,8 +50,11 @@ class AuditRecordSchema(Schema):
     )
 
 
-class AuditFilterSchema(Schema):
-    """Every filter given must match; pagination's own parameters pass through."""
+class AuditFilterSchema(InputSchema):
+    """Every filter given must match; pagination's own parameters pass through.
+
+    An InputSchema: a value holding NUL is refused (PostgreSQL cannot compare it).
+    """
 
     class Meta:
         unknown = EXCLUDE

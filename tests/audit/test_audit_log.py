@@ -296,3 +296,9 @@ def test_the_webhook_worker_records_as_idp(app, monkeypatch):
         "webhook worker",
         "worker",
     )
+
+
+@pytest.mark.parametrize("field", ["actor", "target", "action"])
+def test_a_filter_holding_nul_is_a_422_not_a_500(client, owner, field):
+    response = client.get("/api/v1/audit", query_string={field: "a\0b"}, headers=owner)
+    assert_field_errors(response, field)
