@@ -21,7 +21,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
-# Introspection is short and mostly waits on Redis and the database.
+# Chosen from `make bench-serving` (bench/serving.py): introspection is short and
+# half of it waits on Redis and the database, so a few threads per worker; more
+# workers than cores keep the cores busy while others wait.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 # Loaded before forking so every worker shares the code pages.
@@ -40,9 +42,28 @@ errorlog = "-"
 
 
 def on_starting(server):
-    """In a metrics directory the operator named, the samples of processes that are
-    gone would add up: they go. A running process's stay, so that a webhook worker
-    sharing the directory keeps counting into /metrics."""
+    """Spread connections over the workers; clear a named metrics directory.
+
+    A kept-alive connection stays with the worker that accepted it, and from one
+    shared socket a single worker often accepts a whole pool at once (all 16 of
+    a benchmark's connections on one of two workers). With SO_REUSEPORT each
+    worker listens on a socket of its own and the kernel spreads new connections
+    over them. Only for TCP addresses with a fixed port, and not under socket
+    activation (systemd, fd://), where the socket is not gunicorn's to make;
+    GUNICORN_REUSE_PORT=0 turns it off.
+
+    In a metrics directory the operator named, the samples of processes that are
+    gone would add up: they go. A running process's stay, so that a webhook
+    worker sharing the directory keeps counting into /metrics.
+    """
+    if (
+        os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
+        and all(
+            isinstance(address, tuple) and address[1] for address in server.cfg.address
+        )
+        and not os.environ.get("LISTEN_FDS")
+    ):
+        server.cfg.set("reuse_port", True)
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     if _own_metrics_dir is None:
         for name in os.listdir(directory):
@@ -84,7 +105,13 @@ def when_ready(server):
             f"{server.cfg.workers} workers need IDP_REDIS_URL: without Redis, rate "
             "limits are per process. Set it, or run one worker.",
         )
-    if not app.config["ISSUER"] and not all(map(_is_loopback, server.LISTENERS)):
+    # With a socket per worker (reuse_port) the master holds none: its addresses.
+    loopback = (
+        all(map(_is_loopback, server.LISTENERS))
+        if server.LISTENERS
+        else all(map(_address_is_loopback, server.cfg.address))
+    )
+    if not app.config["ISSUER"] and not loopback:
         _refuse(
             server,
             "Serving beyond loopback needs IDP_ISSUER (https://idp.example.com): "
@@ -113,6 +140,18 @@ def _is_loopback(listener) -> bool:
     if listener.sock.family == socket.AF_UNIX:
         return True
     return ipaddress.ip_address(listener.sock.getsockname()[0]).is_loopback
+
+
+def _address_is_loopback(address) -> bool:
+    """A (host, port) bind address every one of whose resolutions is loopback."""
+    if not isinstance(address, tuple):
+        return isinstance(address, str)  # a unix socket path
+    host = address[0] or "0.0.0.0"
+    try:
+        found = socket.getaddrinfo(host, address[1], proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    return all(ipaddress.ip_address(entry[4][0]).is_loopback for entry in found)
 
 
 def _refuse(server, message: str) -> None:

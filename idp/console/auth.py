@@ -48,8 +48,19 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 PUBLIC_ENDPOINTS = {"console.sign_in", "console.static", "console.language"}
 
 
+#: The paths whose views read the console's session: the console itself and the
+#: API documentation it signs people in to. Elsewhere (the OAuth endpoints, the
+#: API: the hot path) no session is opened and no cookie is read or set.
+SESSION_PATHS = ("/console", "/docs", "/openapi.json")
+
+
 class ConsoleSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie, ``Secure`` everywhere but on loopback over http."""
+
+    def open_session(self, app, request):
+        if not request.path.startswith(SESSION_PATHS):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app) -> bool:
         host = urlsplit(request.host_url).hostname
