@@ -30,7 +30,7 @@ from idp.commands import json_option
 from idp.config import ConfigError
 from idp.database import find
 from idp.errors import DomainError
-from idp.oauth import services as oauth
+from idp.oauth import clients as oauth_clients
 from idp.security import SecretKind
 from idp.security import generate_secret
 
@@ -112,9 +112,11 @@ def demo_command(port: int, as_json: bool) -> None:
     secrets = {}
     for client_id, introspect in ((DEMO_CLIENT, False), (DEMO_RESOURCE_SERVER, True)):
         try:
-            secrets[client_id] = oauth.rotate_client_secret(oauth.get_client(client_id))
+            secrets[client_id] = oauth_clients.rotate_client_secret(
+                oauth_clients.get_client(client_id)
+            )
         except DomainError:
-            _, secrets[client_id] = oauth.register_client(
+            _, secrets[client_id] = oauth_clients.register_client(
                 client_id,
                 access_token_ttl=current_app.config["DEFAULT_ACCESS_TTL"],
                 refresh_token_ttl=current_app.config["DEFAULT_REFRESH_TTL"],

@@ -13,7 +13,7 @@ import click
 from flask.cli import with_appcontext
 
 from idp.errors import DomainError
-from idp.oauth.services import MAX_TTL
+from idp.oauth.clients import MAX_TTL
 from idp.ratelimit.limiter import parse_limit
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")

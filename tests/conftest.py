@@ -20,7 +20,7 @@ from idp.accounts import services as accounts
 from idp.accounts.models import Operator
 from idp.accounts.models import Profile
 from idp.extensions import db
-from idp.oauth import services as oauth
+from idp.oauth import clients as oauth_clients
 from idp.oauth.models import OAuthClient
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -159,7 +159,7 @@ class OAuthActions:
         kwargs.setdefault("access_token_ttl", 3600)
         kwargs.setdefault("refresh_token_ttl", 86400)
         with self.app.app_context():
-            return oauth.register_client(client_id, secret=secret, **kwargs)
+            return oauth_clients.register_client(client_id, secret=secret, **kwargs)
 
     def resource_server(self, client_id: str = "resource-api") -> tuple[str, str]:
         _, secret = self.oauth_client(client_id, may_introspect=True)

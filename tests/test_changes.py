@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from idp import changes
 from idp.credentials import read
-from idp.oauth import services as oauth
+from idp.oauth import tokens as oauth_tokens
 
 
 def test_a_change_another_thread_read_after_the_recall_is_not_missed(
@@ -22,7 +22,7 @@ def test_a_change_another_thread_read_after_the_recall_is_not_missed(
         changes.begin()
         assert read.resolve(token) is not None  # C: recalled, no SQL
         with app.app_context(), app.test_request_context():
-            oauth.revoke_token(*oauth.find_token(token))  # B: revoke...
+            oauth_tokens.revoke_token(*oauth_tokens.find_token(token))  # B: revoke...
             changes.catch_up()  # ...and read the change, in this process
         head, reachable = changes.read_head()
         assert head == changes.memory().seen

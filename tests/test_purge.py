@@ -10,14 +10,14 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from idp.extensions import db
-from idp.oauth import services as oauth
+from idp.oauth import tokens as oauth_tokens
 from idp.oauth.models import OAuthToken
 from idp.timeutil import utcnow
 
 
 def _age(app, token: str, **columns_days_ago: int) -> None:
     with app.app_context():
-        row = oauth.find_token(token)[1]
+        row = oauth_tokens.find_token(token)[1]
         now = utcnow()
         db.session.execute(
             update(OAuthToken)

@@ -26,7 +26,7 @@ from idp.console.auth import screen
 from idp.console.forms import apply_error
 from idp.console.templating import paginate
 from idp.errors import DomainError
-from idp.oauth import services
+from idp.oauth import clients as oauth_clients
 from idp.oauth.models import SCOPE
 
 section(_l("API access"), "console.clients", Right.MANAGE_CLIENTS, order=20)
@@ -92,7 +92,7 @@ def duration(seconds: int) -> str:
 def clients():
     return render_template(
         "console/clients/list.html",
-        page=paginate(services.list_clients()),
+        page=paginate(oauth_clients.list_clients()),
         duration=duration,
     )
 
@@ -107,7 +107,7 @@ def clients_new():
         form.password_grant.data = form.refresh_tokens.data = True
     if form.validate_on_submit():
         try:
-            client, secret = services.register_client(
+            client, secret = oauth_clients.register_client(
                 form.client_id.data,
                 secret=form.client_secret.data or None,
                 **form.settings(),
@@ -122,13 +122,13 @@ def clients_new():
 @bp.route("/clients/<client_id>/edit", methods=["GET", "POST"])
 @screen(Right.MANAGE_CLIENTS)
 def clients_edit(client_id: str):
-    client = services.get_client(client_id)
+    client = oauth_clients.get_client(client_id)
     form = ClientSettingsForm(obj=client)
     if not form.is_submitted():
         form.fill(client.access_token_ttl, client.refresh_token_ttl)
     if form.validate_on_submit():
         try:
-            services.update_client(client, **form.settings())
+            oauth_clients.update_client(client, **form.settings())
         except DomainError as error:
             apply_error(form, error, {"access_token_ttl": form.access_hours})
         else:
@@ -142,9 +142,9 @@ def clients_edit(client_id: str):
 @bp.route("/clients/<client_id>/rotate-secret", methods=["GET", "POST"])
 @screen(Right.MANAGE_CLIENTS)
 def clients_rotate(client_id: str):
-    client = services.get_client(client_id)
+    client = oauth_clients.get_client(client_id)
     if request.method == "POST":  # the CSRF token was checked before the view
-        secret = services.rotate_client_secret(client)
+        secret = oauth_clients.rotate_client_secret(client)
         return _show_secret(
             client, secret, _("New secret set; the old one no longer works.")
         )
@@ -164,9 +164,9 @@ def clients_rotate(client_id: str):
 @bp.route("/clients/<client_id>/delete", methods=["GET", "POST"])
 @screen(Right.MANAGE_CLIENTS)
 def clients_delete(client_id: str):
-    client = services.get_client(client_id)
+    client = oauth_clients.get_client(client_id)
     if request.method == "POST":  # the CSRF token was checked before the view
-        services.delete_client(client)
+        oauth_clients.delete_client(client)
         flash(_("Client %(id)s deleted.", id=client_id), "success")
         return redirect(url_for("console.clients"))
     return render_template(

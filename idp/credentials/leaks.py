@@ -18,7 +18,7 @@ from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
 from idp.extensions import db
-from idp.oauth import services as oauth
+from idp.oauth import tokens as oauth_tokens
 from idp.security import SecretKind
 from idp.security import is_well_formed
 from idp.security import token_digest
@@ -45,7 +45,7 @@ def _revoke(secret: str) -> int:
     if is_well_formed(secret, SecretKind.ACCESS_TOKEN) or is_well_formed(
         secret, SecretKind.REFRESH_TOKEN
     ):
-        found = oauth.find_token(secret)
+        found = oauth_tokens.find_token(secret)
         if found is None:
             return 0
         row = found[1]
@@ -55,7 +55,7 @@ def _revoke(secret: str) -> int:
             return 0
         # Either half of a login exposes the other's use: the whole login goes.
         _leaked("oauth_login", row.family_id, row.operator)
-        oauth.revoke_family(row.family_id)
+        oauth_tokens.revoke_family(row.family_id)
         return 1
     if is_well_formed(secret, SecretKind.PERSONAL_ACCESS_TOKEN):
         token = db.session.scalar(

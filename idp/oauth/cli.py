@@ -9,7 +9,7 @@ from idp.commands import Duration
 from idp.commands import command
 from idp.commands import read_stdin_secret
 from idp.created import Created
-from idp.oauth import services as oauth
+from idp.oauth import clients as oauth_clients
 from idp.oauth.schemas import ClientCreatedSchema
 from idp.oauth.schemas import ClientSchema
 
@@ -51,7 +51,7 @@ def client_create(
 ) -> dict:
     """Register a client; a generated secret is printed once."""
     secret = read_stdin_secret("secret") if secret_stdin else None
-    created = oauth.register_client(
+    created = oauth_clients.register_client(
         client_id,
         secret=secret,
         access_token_ttl=access_ttl or current_app.config["DEFAULT_ACCESS_TTL"],
@@ -70,21 +70,21 @@ def client_create(
 @command(client_group, "list")
 def client_list() -> dict:
     """Every registered client (never a secret)."""
-    return {"clients": CLIENT.dump(oauth.list_clients(), many=True)}
+    return {"clients": CLIENT.dump(oauth_clients.list_clients(), many=True)}
 
 
 @command(client_group, "show")
 @click.argument("client_id")
 def client_show(client_id: str) -> dict:
     """One client (never its secret)."""
-    return CLIENT.dump(oauth.get_client(client_id))
+    return CLIENT.dump(oauth_clients.get_client(client_id))
 
 
 @command(client_group, "delete")
 @click.argument("client_id")
 def client_delete(client_id: str) -> dict:
     """Delete a client and every token issued through it."""
-    oauth.delete_client(oauth.get_client(client_id))
+    oauth_clients.delete_client(oauth_clients.get_client(client_id))
     return {"client_id": client_id, "deleted": True}
 
 
@@ -92,8 +92,8 @@ def client_delete(client_id: str) -> dict:
 @click.argument("client_id")
 def client_rotate_secret(client_id: str) -> dict:
     """Replace the secret with a generated one, printed once; the old one stops."""
-    client = oauth.get_client(client_id)
-    secret = oauth.rotate_client_secret(client)
+    client = oauth_clients.get_client(client_id)
+    secret = oauth_clients.rotate_client_secret(client)
     return CLIENT_CREATED.dump(Created(client, secret))
 
 

@@ -7,7 +7,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 
 from idp.accounts import services as accounts
 from idp.accounts.models import Operator
-from idp.oauth import services
+from idp.oauth import tokens
 from idp.oauth.client_auth import METHODS
 from idp.oauth.models import OAuthToken
 
@@ -38,7 +38,7 @@ class PasswordGrant(_IssuingGrant, grants.ResourceOwnerPasswordCredentialsGrant)
         return operator
 
     def save_token(self, token: dict) -> None:
-        services.issue_tokens(token, self.request.client, self.request.user)
+        tokens.issue_tokens(token, self.request.client, self.request.user)
 
 
 class RefreshTokenGrant(_IssuingGrant, grants.RefreshTokenGrant):
@@ -49,8 +49,8 @@ class RefreshTokenGrant(_IssuingGrant, grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token: str) -> OAuthToken | None:
         try:
-            return services.find_refresh_token(refresh_token)
-        except services.RefreshTokenReused:
+            return tokens.find_refresh_token(refresh_token)
+        except tokens.RefreshTokenReused:
             raise InvalidGrantError("The refresh token was already used.") from None
 
     def authenticate_user(self, refresh_token: OAuthToken) -> Operator:
@@ -62,12 +62,12 @@ class RefreshTokenGrant(_IssuingGrant, grants.RefreshTokenGrant):
     def save_token(self, token: dict) -> None:
         # Flushed, not committed: revoke_old_credential commits both or neither.
         old = self.request.refresh_token
-        services.store_tokens(
+        tokens.store_tokens(
             token, self.request.client, self.request.user, old.family_id
         )
 
     def revoke_old_credential(self, refresh_token: OAuthToken) -> None:
         try:
-            services.claim_rotation(refresh_token)
-        except services.RotationLost:
+            tokens.claim_rotation(refresh_token)
+        except tokens.RotationLost:
             raise InvalidGrantError("The refresh token was already used.") from None

@@ -10,7 +10,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 
 from idp.credentials.models import API_ACCOUNT_USERNAME
 from idp.credentials.models import API_PUBLIC_KEY
-from idp.oauth import services
+from idp.oauth import tokens
 from idp.oauth.client_auth import METHODS
 from idp.oauth.client_auth import require_client
 from idp.oauth.server import TOKEN_ENDPOINT_PARAMETERS
@@ -52,7 +52,7 @@ class RevocationEndpoint(_RevocationEndpoint):
                 "through /api/v1 or the idp command."
             )
         # token_type_hint may be ignored (§2.1): prefixes say the kind.
-        found = services.find_token(token)
+        found = tokens.find_token(token)
         # §2.2: an invalid or unknown token gets 200 too.
         if found is not None:
             kind, row = found
@@ -60,5 +60,5 @@ class RevocationEndpoint(_RevocationEndpoint):
                 # §2.1: refused; RFC 6749 §5.2 names this invalid_grant
                 # ("issued to another client").
                 raise InvalidGrantError("The token was issued to another client.")
-            services.revoke_token(kind, row)
+            tokens.revoke_token(kind, row)
         return 200, {}, default_json_headers

@@ -11,8 +11,8 @@ from marshmallow import validate
 from idp import names
 from idp.credentials.active import BEARER_KINDS
 from idp.credentials.active import CredentialKind
+from idp.oauth.clients import MAX_TTL
 from idp.oauth.metadata import issuer
-from idp.oauth.services import MAX_TTL
 from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime

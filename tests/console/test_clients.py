@@ -7,7 +7,7 @@ import re
 import pytest
 
 from idp.oauth import client_auth
-from idp.oauth import services as oauth
+from idp.oauth import clients as oauth_clients
 from tests.conftest import basic
 from tests.console.conftest import PASSWORD
 
@@ -60,7 +60,7 @@ def test_without_manage_clients_every_client_screen_is_refused(console, role):
         response = getattr(console, method)(path)
         assert response.status_code == 403, (method, path)
     with console.app.app_context():
-        oauth.get_client("script")  # still there
+        oauth_clients.get_client("script")  # still there
 
 
 def test_the_owner_manages_clients_without_the_right(console):
@@ -77,7 +77,7 @@ def test_register_with_a_generated_secret_shown_once(admin):
     check = admin.oauth.password_grant("nightly-export", secret, "alice", PASSWORD)
     assert check.status_code == 200, check.json
     with admin.app.test_request_context():
-        client = oauth.get_client("nightly-export")
+        client = oauth_clients.get_client("nightly-export")
         assert client.access_token_ttl == 5400
         assert client.refresh_token_ttl == 48 * 3600
         assert client.password_grant and client.refresh_tokens
@@ -120,7 +120,7 @@ def test_bad_input_is_a_form_message_and_changes_nothing(admin, change, message)
     assert message in html, html
     assert "idp_cs_" not in html
     with admin.app.app_context():
-        assert oauth.list_clients().count() == 0
+        assert oauth_clients.list_clients().count() == 0
 
 
 def test_a_taken_client_id_is_refused(admin):
@@ -146,7 +146,7 @@ def test_edit_changes_lifetimes_and_toggles(admin):
     )
     assert response.status_code == 302
     with admin.app.app_context():
-        client = oauth.get_client("script")
+        client = oauth_clients.get_client("script")
         assert client.access_token_ttl == 900
         assert client.refresh_token_ttl == 7200
         assert not client.password_grant and not client.refresh_tokens
@@ -175,7 +175,7 @@ def test_delete_asks_first_then_deletes(admin):
     response = admin.post("/console/clients/script/delete")
     assert response.status_code == 302
     with admin.app.app_context():
-        assert oauth.list_clients().count() == 0
+        assert oauth_clients.list_clients().count() == 0
     assert admin.get("/console/clients/script/delete").status_code == 404
 
 
@@ -189,7 +189,7 @@ def test_client_changes_need_the_csrf_token(admin):
     ):
         assert admin.http.post(path, data=NEW).status_code == 400, path
     with admin.app.app_context():
-        assert [c.client_id for c in oauth.list_clients()] == ["script"]
+        assert [c.client_id for c in oauth_clients.list_clients()] == ["script"]
 
 
 def test_the_list_paginates_like_the_api(admin):

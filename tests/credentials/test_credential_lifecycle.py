@@ -9,7 +9,8 @@ import pytest
 from idp.accounts import services as accounts
 from idp.credentials import services
 from idp.extensions import db
-from idp.oauth import services as oauth
+from idp.oauth import tokens as oauth_tokens
+from idp.oauth.models import OAuthToken
 
 
 def _oauth_access_token(actions):
@@ -47,7 +48,7 @@ def _listing(app, kind: str, username: str) -> list:
         operator = accounts.get_operator(username)
         if kind == "oauth_access_token":
             rows = db.session.scalars(
-                db.select(oauth.OAuthToken).filter_by(operator_id=operator.id)
+                db.select(OAuthToken).filter_by(operator_id=operator.id)
             )
         elif kind == "personal_access_token":
             rows = services.list_personal_access_tokens(None, operator)
@@ -69,7 +70,7 @@ def _revoke(app, kind: str, username: str, token: str) -> None:
     with app.app_context():
         operator = accounts.get_operator(username)
         if kind == "oauth_access_token":
-            oauth.revoke_token(*oauth.find_token(token))
+            oauth_tokens.revoke_token(*oauth_tokens.find_token(token))
         elif kind == "personal_access_token":
             (token_id,) = [
                 t.id for t in services.list_personal_access_tokens(None, operator)

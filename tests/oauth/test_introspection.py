@@ -12,7 +12,8 @@ from idp import timeutil
 from idp.accounts import services as accounts
 from idp.extensions import db
 from idp.oauth import client_auth
-from idp.oauth import services as oauth
+from idp.oauth import clients as oauth_clients
+from idp.oauth import tokens as oauth_tokens
 from tests.conftest import basic
 
 
@@ -204,7 +205,7 @@ def _remove_api_access(actions, login):
 
 def _delete_client(actions, login):
     with actions.app.app_context():
-        oauth.delete_client(oauth.get_client("script"))
+        oauth_clients.delete_client(oauth_clients.get_client("script"))
 
 
 @pytest.mark.parametrize(
@@ -283,7 +284,9 @@ def test_rotated_caller_secret_stops_working_at_once(
         == 200
     )
     with oauth_actions.app.app_context():
-        new_secret = oauth.rotate_client_secret(oauth.get_client(resource_server[0]))
+        new_secret = oauth_clients.rotate_client_secret(
+            oauth_clients.get_client(resource_server[0])
+        )
     old = oauth_actions.introspect(resource_server, login["access_token"])
     assert old.status_code == 401
     new = oauth_actions.introspect(
@@ -356,7 +359,7 @@ def test_redis_down_answers_from_database_uncounted(oauth_actions, resource_serv
     assert response.json["active"] is True
     assert "RateLimit-Limit" not in response.headers
     with oauth_actions.app.app_context():
-        oauth.revoke_token(*oauth.find_token(login["access_token"]))
+        oauth_tokens.revoke_token(*oauth_tokens.find_token(login["access_token"]))
     again = oauth_actions.introspect(resource_server, login["access_token"])
     assert again.json == {"active": False}
 
@@ -378,12 +381,12 @@ def test_an_introspecting_client_records_its_last_use(app, oauth_actions):
     """A resource server never asks for tokens; introspecting is its use."""
     caller = oauth_actions.resource_server()
     with app.app_context():
-        assert oauth.get_client(caller[0]).last_used_at is None
+        assert oauth_clients.get_client(caller[0]).last_used_at is None
 
     oauth_actions.introspect(caller, "idp_at_unknown")
 
     with app.app_context():
-        assert oauth.get_client(caller[0]).last_used_at is not None
+        assert oauth_clients.get_client(caller[0]).last_used_at is not None
 
 
 def test_a_well_formed_token_idp_never_issued_costs_one_select_then_none(

@@ -13,7 +13,7 @@ from idp import changes
 from idp import create_app
 from idp.extensions import db
 from idp.oauth import client_auth
-from idp.oauth import services as oauth_services
+from idp.oauth import clients as oauth_clients
 from idp.store import store
 from tests.admin.conftest import AdminActions
 from tests.conftest import basic
@@ -97,8 +97,8 @@ def test_a_token_change_keeps_verified_client_secrets(oauth_actions, monkeypatch
     assert verified == []
 
     with oauth_actions.app.app_context():
-        oauth_services.update_client(
-            oauth_services.get_client(caller[0]), may_introspect=False
+        oauth_clients.update_client(
+            oauth_clients.get_client(caller[0]), may_introspect=False
         )
     refused = oauth_actions.introspect(caller, login["access_token"])
     assert refused.status_code == 403
@@ -141,7 +141,7 @@ def test_without_redis_a_change_by_the_idp_command_is_seen_at_once(app, oauth_ac
     command = create_app({"TESTING": True, **{key: app.config[key] for key in shared}})
 
     with command.app_context():  # what `idp client delete` does, in its process
-        oauth_services.delete_client(oauth_services.get_client("script"))
+        oauth_clients.delete_client(oauth_clients.get_client("script"))
         db.engine.dispose()
 
     assert oauth_actions.introspect(caller, login["access_token"]).json == {
@@ -152,7 +152,7 @@ def test_without_redis_a_change_by_the_idp_command_is_seen_at_once(app, oauth_ac
 def test_threads_asking_at_once_verify_a_client_secret_once(app, monkeypatch):
     """After a client change every thread asks at once; one pays argon2."""
     with app.app_context():
-        _, secret = oauth_services.register_client(
+        _, secret = oauth_clients.register_client(
             "resource-api", access_token_ttl=60, refresh_token_ttl=60
         )
     verified = []

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from werkzeug.serving import make_server
 
 from idp.extensions import db
-from idp.oauth import services as oauth
+from idp.oauth import tokens as oauth_tokens
 from idp.oauth.models import OAuthToken
 from idp.timeutil import utcnow
 
@@ -82,12 +82,12 @@ def test_rotation_claimed_from_a_stale_read_loses(app, oauth_actions):
     """The conditional UPDATE decides, even when both requests read the token first."""
     login = oauth_actions.login()
     with app.app_context():
-        mine = oauth.find_refresh_token(login["refresh_token"])
+        mine = oauth_tokens.find_refresh_token(login["refresh_token"])
         with app.app_context():  # a second request, with its own session
-            theirs = oauth.find_refresh_token(login["refresh_token"])
-            oauth.claim_rotation(theirs)
-        with pytest.raises(oauth.RotationLost):
-            oauth.claim_rotation(mine)
+            theirs = oauth_tokens.find_refresh_token(login["refresh_token"])
+            oauth_tokens.claim_rotation(theirs)
+        with pytest.raises(oauth_tokens.RotationLost):
+            oauth_tokens.claim_rotation(mine)
 
 
 def test_reuse_revokes_a_refresh_committed_while_it_waits(
@@ -104,7 +104,7 @@ def test_reuse_revokes_a_refresh_committed_while_it_waits(
     first = login["refresh_token"]
     second = oauth_actions.refresh("script", login["secret"], first).json
     with app.app_context():
-        current = oauth.find_refresh_token(second["refresh_token"])
+        current = oauth_tokens.find_refresh_token(second["refresh_token"])
         family, current_id = current.family_id, current.id
         # The first token was rotated long ago: presenting it is a reuse.
         db.session.execute(

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from idp.oauth import services as oauth
+from idp.oauth import clients as oauth_clients
 from tests.conftest import basic
 
 
@@ -156,7 +156,9 @@ def test_client_without_refresh_tokens_cannot_refresh(oauth_actions):
     """RFC 6749 §5.2: unauthorized_client for a grant the client may not use."""
     login = oauth_actions.login()
     with oauth_actions.app.app_context():
-        oauth.update_client(oauth.get_client("script"), refresh_tokens=False)
+        oauth_clients.update_client(
+            oauth_clients.get_client("script"), refresh_tokens=False
+        )
     response = oauth_actions.refresh("script", login["secret"], login["refresh_token"])
     assert response.status_code == 400
     assert response.json["error"] == "unauthorized_client"

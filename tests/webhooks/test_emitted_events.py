@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from idp.accounts import services as accounts
 from idp.credentials import services as credentials
 from idp.extensions import db
-from idp.oauth import services as oauth
+from idp.oauth import clients as oauth_clients
 from idp.webhooks.models import WebhookEvent
 from tests.webhooks.conftest import events
 
@@ -186,7 +186,7 @@ def test_the_admin_api_reports_its_own_excess_once(client, app, owner):
 
 
 def _make_client():
-    oauth.register_client(
+    oauth_clients.register_client(
         "reports", access_token_ttl=60, refresh_token_ttl=60, secret="s3cret-value"
     )
 
@@ -195,15 +195,17 @@ CHANGES = {
     "client.created": (lambda: None, _make_client),
     "client.updated": (
         _make_client,
-        lambda: oauth.update_client(oauth.get_client("reports"), access_token_ttl=5),
+        lambda: oauth_clients.update_client(
+            oauth_clients.get_client("reports"), access_token_ttl=5
+        ),
     ),
     "client.secret_rotated": (
         _make_client,
-        lambda: oauth.rotate_client_secret(oauth.get_client("reports")),
+        lambda: oauth_clients.rotate_client_secret(oauth_clients.get_client("reports")),
     ),
     "client.deleted": (
         _make_client,
-        lambda: oauth.delete_client(oauth.get_client("reports")),
+        lambda: oauth_clients.delete_client(oauth_clients.get_client("reports")),
     ),
     "operator.created": (
         lambda: accounts.create_profile("staff"),

@@ -11,7 +11,7 @@ from idp.admin.api.auth import authenticate
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
 from idp.created import Created
-from idp.oauth import services
+from idp.oauth import clients as oauth_clients
 from idp.oauth.schemas import ClientCreatedSchema
 from idp.oauth.schemas import ClientCreateSchema
 from idp.oauth.schemas import ClientSchema
@@ -34,7 +34,7 @@ class Clients(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List clients"""
-        return paginated(services.list_clients(), pagination_parameters)
+        return paginated(oauth_clients.list_clients(), pagination_parameters)
 
     @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
@@ -48,7 +48,7 @@ class Clients(MethodView):
         The secret is in this answer only; without `client_secret`, one is generated.
         """
         config = current_app.config
-        return services.register_client(
+        return oauth_clients.register_client(
             data.pop("client_id"),
             secret=data.pop("client_secret", None),
             access_token_ttl=data.pop("access_token_ttl", config["DEFAULT_ACCESS_TTL"]),
@@ -66,7 +66,7 @@ class ClientById(MethodView):
     @blp.response(200, ClientSchema)
     def get(self, client_id):
         """Show a client"""
-        return services.get_client(client_id)
+        return oauth_clients.get_client(client_id)
 
     @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
@@ -74,14 +74,16 @@ class ClientById(MethodView):
     @blp.response(200, ClientSchema)
     def patch(self, data, client_id):
         """Change lifetimes or grants"""
-        return services.update_client(services.get_client(client_id), **data)
+        return oauth_clients.update_client(oauth_clients.get_client(client_id), **data)
 
     @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.response(204)
     def delete(self, client_id):
         """Delete a client and every token issued through it"""
-        services.delete_client(services.get_client(client_id), actor=authenticate())
+        oauth_clients.delete_client(
+            oauth_clients.get_client(client_id), actor=authenticate()
+        )
 
 
 @blp.route("/<client_id>/rotate-secret")
@@ -91,6 +93,6 @@ class ClientSecret(MethodView):
     @blp.response(200, ClientCreatedSchema)
     def post(self, client_id):
         """Replace the secret; the new one is in this answer only"""
-        client = services.get_client(client_id)
-        secret = services.rotate_client_secret(client, actor=authenticate())
+        client = oauth_clients.get_client(client_id)
+        secret = oauth_clients.rotate_client_secret(client, actor=authenticate())
         return Created(client, secret)

@@ -6,7 +6,7 @@ import requests
 from playwright.sync_api import expect
 
 from idp.accounts import services as accounts
-from idp.oauth import services as oauth
+from idp.oauth import clients as oauth_clients
 from tests.console.conftest import PASSWORD
 
 
@@ -31,10 +31,10 @@ def test_edit_a_roles_module_grid_and_see_the_level_in_introspection(
         )
         staff = accounts.create_profile("staff")
         accounts.create_operator("alice", profile=staff, password=PASSWORD)
-        _, script_secret = oauth.register_client(
+        _, script_secret = oauth_clients.register_client(
             "script", access_token_ttl=3600, refresh_token_ttl=86400
         )
-        _, caller_secret = oauth.register_client(
+        _, caller_secret = oauth_clients.register_client(
             "resource-api",
             access_token_ttl=3600,
             refresh_token_ttl=86400,

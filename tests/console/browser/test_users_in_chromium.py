@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from idp.accounts import services as accounts
 from idp.credentials import services as credentials
-from idp.oauth import services as oauth
+from idp.oauth import clients as oauth_clients
 from tests.console.browser.test_console_in_chromium import _operator
 from tests.console.browser.test_console_in_chromium import _sign_in
 
@@ -20,7 +20,7 @@ def test_create_an_operator_with_a_role_and_watch_its_api_account_get_used(
     _operator(live_console, "admin", manage_users=True)
     with live_console.app.app_context():
         accounts.create_profile("support")
-        _, secret = oauth.register_client(
+        _, secret = oauth_clients.register_client(
             "resource-api",
             access_token_ttl=3600,
             refresh_token_ttl=86400,
@@ -127,7 +127,7 @@ def test_an_api_member_gets_a_key_shown_once_then_revoked(page, live_console, sh
     _operator(live_console, "admin", manage_users=True)
     with live_console.app.app_context():
         accounts.create_profile("robots")
-        _, secret = oauth.register_client(
+        _, secret = oauth_clients.register_client(
             "resource-api",
             access_token_ttl=3600,
             refresh_token_ttl=86400,
