@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: install run test lint bench bench-webhooks soak constraints translations
+.PHONY: install run test lint bench bench-http bench-serving bench-webhooks soak constraints translations
 
 # Installs are reproducible: every package is pinned by requirements/constraints.txt.
 $(VENV)/.installed: setup.cfg pyproject.toml clients/setup.cfg requirements/constraints.txt
@@ -45,6 +45,10 @@ bench: install
 # idp over HTTP against a floor app, same gunicorn settings, same wrk (apt install wrk).
 bench-http: install
 	$(BIN)/python bench/http_bench.py
+
+# gunicorn workers x threads, and how kept-alive connections fall on the workers.
+bench-serving: install
+	$(BIN)/python bench/serving.py
 
 # What an event adds to its request; deliveries per second and their lag.
 bench-webhooks: install
