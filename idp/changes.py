@@ -18,11 +18,15 @@ Redis failed or reconnected since its last read (a restart or a restored snapsho
 may have lost the head, and a change made meanwhile never reached it), and at
 least every ``CHANGES_POLL_SECONDS``. The table is the truth; Redis only saves
 the SELECT when nothing changed.
+
+On a Redis Cluster the head is kept in one copy per hash tag (idp.store), each
+written on publishing; introspection reads the copy in its counter's slot.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Hashable
@@ -37,6 +41,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from idp import metrics
 from idp.extensions import db
 from idp.logs import OncePerInterval
+from idp.store import slot_tag
+from idp.store import slot_tags
 from idp.store import store
 from idp.timeutil import utcnow
 
@@ -160,7 +166,13 @@ def _publish(number: int) -> None:
     if redis is None:
         return
     try:
-        redis.eval(_PUBLISH, 1, head_key(), number)
+        # Every copy of the head (one outside a Cluster), each a single-key
+        # script, sent together: one round trip per master. A Cluster pipeline
+        # refuses its eval() method, not the EVAL command.
+        with redis.pipeline(transaction=False) as pipe:
+            for key in head_keys():
+                pipe.execute_command("EVAL", _PUBLISH, 1, key, number)
+            pipe.execute()
     except Exception as error:  # noqa: BLE001 - the change stands in the database
         metrics.REDIS_ERRORS.inc()
         memory().unpublished = max(memory().unpublished, number)
@@ -172,8 +184,26 @@ def _publish(number: int) -> None:
         )
 
 
-def head_key() -> str:
-    return f"{current_app.config['REDIS_KEY_PREFIX']}:changes:head"
+def head_key(operator_id: int | None = None) -> str:
+    """The copy of the head in the slot of ``operator_id``'s counter (idp.store).
+
+    Without an operator, any copy: each holds the same head once published.
+    """
+    tags = slot_tags(store())
+    if operator_id is None:
+        tag = random.choice(tags)
+    else:
+        tag = slot_tag(store(), operator_id)
+    return _head_key(tag)
+
+
+def head_keys() -> list[str]:
+    return [_head_key(tag) for tag in slot_tags(store())]
+
+
+def _head_key(tag: str) -> str:
+    base = f"{current_app.config['REDIS_KEY_PREFIX']}:changes:head"
+    return f"{base}:{tag}" if tag else base
 
 
 # -- readers ---------------------------------------------------------------

@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from idp.store import parse_url as parse_redis_url
 from idp.webhooks.schedule import parse_duration
 from idp.webhooks.schedule import parse_schedule
 from idp.webhooks.ssrf import parse_networks
@@ -26,7 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     # SQLAlchemy URL. None means a SQLite file under the instance folder.
     "DATABASE_URL": None,
-    # redis://host:port/db for rate-limit counters and cache invalidation.
+    # Redis for rate-limit counters and cache invalidation: redis://host:port/db,
+    # rediss://..., redis+cluster://host:port,host:port or
+    # redis+sentinel://host:port,host:port/service[/db] (idp.store).
     # None means in-process stores: correct for a single process only.
     "REDIS_URL": None,
     # Prefix of every Redis key idp writes, so several deployments (or tests)
@@ -195,6 +198,12 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
             limits.parse(str(config[key]))
         except ValueError as error:
             raise ConfigError(f"IDP_{key} is invalid: {error}") from None
+    if config["REDIS_URL"]:
+        try:
+            parse_redis_url(config["REDIS_URL"])
+        except ValueError as error:
+            # The reason names no credential: the URL itself is not repeated.
+            raise ConfigError(f"IDP_REDIS_URL is invalid: {error}") from None
     if not isinstance(config["MODULES"], list) or not all(
         isinstance(name, str) and name for name in config["MODULES"]
     ):

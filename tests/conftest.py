@@ -13,6 +13,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from redis.cluster import RedisCluster
 
 from idp import create_app
 from idp.accounts import modules
@@ -22,6 +23,8 @@ from idp.accounts.models import Profile
 from idp.extensions import db
 from idp.oauth import clients as oauth_clients
 from idp.oauth.models import OAuthClient
+from idp.store import parse_url as parse_redis_url
+from tests.redis_cluster import LocalCluster
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IDPTEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -56,12 +59,45 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pytest_generate_tests(metafunc) -> None:
+    """Tests marked ``redis_cluster`` run on one Redis and on a Redis Cluster."""
+    if "redis_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "redis_cluster"
+    ):
+        metafunc.parametrize("redis_url", ["redis", "cluster"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[LocalCluster]:
+    """Three local masters, started once for the session when a test asks."""
+    cluster = LocalCluster()
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def redis_prefix() -> Iterator[str]:
+def redis_url(request) -> str:
+    if getattr(request, "param", "redis") == "cluster":
+        return request.getfixturevalue("redis_cluster").url
+    return REDIS_URL
+
+
+def redis_client(url: str) -> redis.Redis | RedisCluster:
+    """A plain client on what ``url`` names, for tests to look at keys."""
+    target = parse_redis_url(url)
+    if target.kind == "cluster":
+        host, port = target.nodes[0]
+        return RedisCluster(host=host, port=port)
+    return redis.Redis.from_url(url)
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
     """A Redis key prefix of this test's own, deleted afterwards."""
     prefix = f"idptest:{uuid.uuid4().hex}"
     yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis_client(redis_url)
     keys = list(client.scan_iter(f"{prefix}:*"))
     if keys:
         client.delete(*keys)
@@ -69,7 +105,9 @@ def redis_prefix() -> Iterator[str]:
 
 
 @pytest.fixture
-def app(request, database_url: str, redis_prefix: str) -> Iterator[Flask]:
+def app(
+    request, database_url: str, redis_url: str, redis_prefix: str
+) -> Iterator[Flask]:
     """`@pytest.mark.config(KEY=value)` overrides settings for one test."""
     marker = request.node.get_closest_marker("config")
     overrides = marker.kwargs if marker else {}
@@ -78,7 +116,7 @@ def app(request, database_url: str, redis_prefix: str) -> Iterator[Flask]:
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
             "DATABASE_URL": database_url,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": redis_url,
             "REDIS_KEY_PREFIX": redis_prefix,
             "PASSWORD_HASHING": "fast",
             # A loaded CI machine can stall a test past production's bounds
@@ -100,6 +138,8 @@ def app(request, database_url: str, redis_prefix: str) -> Iterator[Flask]:
                 if table.name != "change_counter":  # a row the schema holds
                     conn.execute(table.delete())
         db.engine.dispose()
+    if app.extensions["idp.redis"] is not None:
+        app.extensions["idp.redis"].close()
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def counted_read(
 def _count(active: ActiveCredential | None) -> tuple[Window | None, int | None, bool]:
     if active is not None and active.counted:
         return limiter().hit_and_read_head(
-            active.operator_id, active.rate_limit, changes.head_key()
+            active.operator_id, active.rate_limit, changes.head_key(active.operator_id)
         )
     head, reachable = changes.read_head()
     return None, head, reachable

@@ -13,6 +13,7 @@ from idp.ratelimit.failures import FailureThrottle
 from idp.ratelimit.limiter import OperatorLimiter
 from idp.ratelimit.limiter import Window
 from idp.ratelimit.login import LoginThrottle
+from idp.ratelimit.storage import ClientStorage
 from idp.security import derived_key
 
 __all__ = [
@@ -31,15 +32,10 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask, *, serving: bool = True) -> None:
     """Count in Redis when ``REDIS_URL`` is set, else in this process only."""
-    url = app.config["REDIS_URL"]
-    if url:
-        timeout = float(app.config["REDIS_TIMEOUT"])
-        storage = storage_from_string(
-            url,
-            key_prefix=f"{app.config['REDIS_KEY_PREFIX']}:ratelimit",
-            wrap_exceptions=True,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
+    client = app.extensions["idp.redis"] if app.config["REDIS_URL"] else None
+    if client is not None:
+        storage = ClientStorage(
+            client, key_prefix=f"{app.config['REDIS_KEY_PREFIX']}:ratelimit"
         )
     else:
         storage = storage_from_string("memory://")
@@ -51,7 +47,7 @@ def init_app(app: Flask, *, serving: bool = True) -> None:
     app.extensions["idp.ratelimit"] = OperatorLimiter(
         storage,
         default=str(app.config["RATE_LIMIT"]),
-        client=app.extensions["idp.redis"],
+        client=client,
         prefix=app.config["REDIS_KEY_PREFIX"],
     )
     app.extensions["idp.failure_throttle"] = FailureThrottle(storage)

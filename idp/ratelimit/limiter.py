@@ -11,6 +11,8 @@ import redis
 from limits.storage import Storage
 
 from idp.ratelimit.failopen import fail_open
+from idp.store import LazyCluster
+from idp.store import slot_tag
 
 
 @dataclass(frozen=True)
@@ -62,30 +64,41 @@ class OperatorLimiter:
 
     With Redis, :meth:`hit_and_read_head` counts in one script that also reads
     the head of the change log (idp.changes), so introspection makes one round
-    trip; without it, ``limits`` counts in this process.
+    trip; without it, ``limits`` counts in this process. On a Cluster, an
+    operator's counter carries the hash tag of the head copy it is read with
+    (idp.store.slot_tag).
     """
 
     def __init__(
         self,
         storage: Storage,
         default: str,
-        client: redis.Redis | None = None,
+        client: redis.Redis | LazyCluster | None = None,
         prefix: str = "idp",
     ) -> None:
         self.storage = storage
         self.default = default
         self.prefix = prefix
+        self.client = client
         self._hit = client.register_script(_HIT) if client is not None else None
+
+    def _operator_key(self, item: limits.RateLimitItem, operator_id: int) -> str:
+        """The counter's key under the storage's prefix, in its head copy's slot."""
+        tag = slot_tag(self.client, operator_id)
+        return tag + item.key_for("operator", str(operator_id))
 
     @fail_open(lambda *call: (_uncounted(*call), None, False), "not counting")
     def hit_and_read_head(
         self, operator_id: int, limit: str | None, head_key: str
     ) -> tuple[Window, int | None, bool]:
-        """The window after one hit, the change-log head, and whether Redis answered."""
+        """The window after one hit, the change-log head, and whether Redis answered.
+
+        ``head_key`` must share the counter's slot: idp.changes.head_key(operator_id).
+        """
         if self._hit is None:
             return self.hit(operator_id, limit), None, True
         item = parse_limit(limit or self.default)
-        key = f"{self.prefix}:ratelimit:{item.key_for('operator', str(operator_id))}"
+        key = f"{self.prefix}:ratelimit:{self._operator_key(item, operator_id)}"
         count, ttl, head = self._hit(keys=[key, head_key], args=[item.get_expiry()])
         window = Window(
             limit=item.amount,
@@ -104,7 +117,7 @@ class OperatorLimiter:
         False; see idp.ratelimit.failopen).
         """
         item = parse_limit(limit or self.default)
-        key = item.key_for("operator", str(operator_id))
+        key = self._operator_key(item, operator_id)
         # FixedWindowRateLimiter.hit() is this incr, but hides the count we
         # need for `remaining`; the storage API gives it in one round trip.
         count = self.storage.incr(key, item.get_expiry())
@@ -124,7 +137,7 @@ class OperatorLimiter:
         ``counted`` is False when the store is unreachable, as for :meth:`hit`.
         """
         item = parse_limit(limit or self.default)
-        key = item.key_for("operator", str(operator_id))
+        key = self._operator_key(item, operator_id)
         count = int(self.storage.get(key) or 0)
         reset = int(self.storage.get_expiry(key)) if count else 0
         return Window(

@@ -12,6 +12,9 @@ import pytest
 
 from idp.ratelimit import LoginThrottle
 from tests.conftest import basic
+from tests.conftest import redis_client
+
+pytestmark = pytest.mark.redis_cluster
 
 OUTSIDER = {"REMOTE_ADDR": "192.0.2.66"}
 
@@ -102,20 +105,19 @@ def test_failures_below_the_limit_do_not_delay(oauth_actions, long_delay):
 
 
 @pytest.mark.config(LOGIN_FAILURE_LIMIT="3/hour")
-def test_failure_keys_hold_no_username_and_do_not_grow(oauth_actions, redis_prefix):
+def test_failure_keys_hold_no_username_and_do_not_grow(
+    oauth_actions, redis_url, redis_prefix
+):
     """A password typed as a username never reaches Redis; key size is bounded."""
-    import redis
-
-    from tests.conftest import REDIS_URL
-
     _, secret = oauth_actions.oauth_client()
     typed = "my-Secret-Password-42"
     _fail(oauth_actions, secret, 2, username=typed)
     _fail(oauth_actions, secret, 2, username="u" * 400_000)
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis_client(redis_url)
     keys = list(client.scan_iter(f"{redis_prefix}:*"))
     assert keys
     for key in keys:
         assert b"Secret-Pas" not in key and b"uuuuuuuuuu" not in key
         assert len(key) < 200
         assert client.memory_usage(key) < 1000
+    client.close()

@@ -16,6 +16,8 @@ from idp.oauth import clients as oauth_clients
 from idp.oauth import tokens as oauth_tokens
 from tests.conftest import basic
 
+pytestmark = pytest.mark.redis_cluster
+
 
 @pytest.fixture
 def login(oauth_actions) -> dict:

@@ -6,6 +6,8 @@ import pytest
 
 from tests.conftest import basic
 
+pytestmark = pytest.mark.redis_cluster
+
 
 def test_revoking_access_token_leaves_refresh_token(oauth_actions, resource_server):
     """RFC 7009 §2.1: the access token stops; its login can still refresh."""
