@@ -17,6 +17,7 @@ from idp.store import slot_tags
 from idp.store import store
 from tests.conftest import OAuthActions
 from tests.conftest import redis_client
+from tests.redis_cluster import LocalCluster
 from tests.redis_cluster import LocalSentinel
 
 on_cluster = pytest.mark.parametrize("redis_url", ["cluster"], indirect=True)
@@ -236,6 +237,51 @@ def test_sentinel_master_counts_and_invalidates(app, sentinel, redis_prefix):
             assert master.get(f"{redis_prefix}:changes:head") is not None
         finally:
             master.close()
+    finally:
+        with process.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        process.extensions["idp.redis"].close()
+
+
+@pytest.fixture
+def private_cluster():
+    """A Cluster of this test's own, since the test takes a master down."""
+    cluster = LocalCluster()
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+def test_a_master_down_degrades_to_the_database(app, private_cluster, redis_prefix):
+    """Operators whose slots lost their master are answered from the database,
+    uncounted, and a revocation is still seen at once; the others stay counted."""
+    process = _second_process(app, REDIS_URL=private_cluster.url, REDIS_TIMEOUT=0.2)
+    actions = OAuthActions(process, process.test_client())
+    try:
+        caller = actions.resource_server()
+        _, secret = actions.oauth_client()
+        tokens = []
+        for number in range(6):
+            _, password = actions.operator(f"user{number}")
+            response = actions.password_grant(
+                "script", secret, f"user{number}", password
+            )
+            tokens.append(response.json["access_token"])
+        for token in tokens:
+            assert actions.introspect(caller, token).json["active"] is True
+        private_cluster.processes[0].kill()
+        private_cluster.processes[0].wait()
+        counted = []
+        for token in tokens:
+            response = actions.introspect(caller, token)
+            assert response.status_code == 200
+            assert response.json["active"] is True
+            counted.append("RateLimit-Limit" in response.headers)
+        assert True in counted and False in counted
+        for token in tokens:
+            assert actions.revoke("script", secret, token).status_code == 200
+            assert actions.introspect(caller, token).json == {"active": False}
     finally:
         with process.app_context():
             db.session.remove()
