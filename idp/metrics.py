@@ -97,6 +97,7 @@ RESULTS = frozenset(
         "access_denied",
         "slow_down",
         "temporarily_unavailable",
+        "server_error",
     }
 )
 

@@ -249,3 +249,42 @@ def test_a_database_error_answered_around_is_counted(
 
     assert answer.status_code == 200 and answer.json["active"] is True
     assert value(before, samples(client), "idp_database_errors_total") == 1
+
+
+def test_a_token_request_refused_before_its_grant_is_counted(client, oauth_actions):
+    """A missing grant_type is raised past Authlib's own handling (invalid_request)."""
+    _, secret = oauth_actions.oauth_client()
+    before = samples(client)
+    answer = client.post("/oauth/token", data={}, headers=basic("script", secret))
+    assert answer.status_code == 400 and answer.json["error"] == "invalid_request"
+    after = samples(client)
+    grants = "idp_token_requests_total"
+    assert (
+        value(before, after, grants, grant_type="other", result="invalid_request") == 1
+    )
+
+
+def test_a_token_request_the_database_cannot_serve_is_counted():
+    """The 503 of a database outage is a result too (server_error)."""
+    from idp import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": "postgresql://idp@127.0.0.1:1/idp",
+            "DATABASE_TIMEOUT": 1,
+        }
+    )
+    client = app.test_client()
+    before = samples(client)
+    answer = client.post(
+        "/oauth/token",
+        data={"grant_type": "password", "username": "alice", "password": "x"},
+        headers=basic("script", "secret"),
+    )
+    assert answer.status_code == 503
+    after = samples(client)
+    grants = "idp_token_requests_total"
+    assert (
+        value(before, after, grants, grant_type="password", result="server_error") == 1
+    )

@@ -20,12 +20,21 @@ def server():
 
 @bp.post("/oauth/token")
 def token():
-    response = server().create_token_response()
+    grant_type = request.form.get("grant_type")
+    try:
+        response = server().create_token_response()
+    except OAuth2Error as error:  # answered by oauth_error below
+        metrics.token_request(grant_type, error.error)
+        raise
+    except Exception:
+        # Answered by the error handlers (503 when the database cannot serve).
+        metrics.token_request(grant_type, "server_error")
+        raise
     if response.status_code == 200:
         result = "success"
     else:
         result = (response.get_json(silent=True) or {}).get("error", "")
-    metrics.token_request(request.form.get("grant_type"), result)
+    metrics.token_request(grant_type, result)
     return response
 
 
