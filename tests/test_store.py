@@ -287,3 +287,38 @@ def test_a_master_down_degrades_to_the_database(app, private_cluster, redis_pref
             db.session.remove()
             db.engine.dispose()
         process.extensions["idp.redis"].close()
+
+
+def _kill_clients(port: int) -> None:
+    with redis_client(f"redis://127.0.0.1:{port}/0") as client:
+        client.client_kill_filter(_type="normal", skipme=True)
+
+
+@pytest.mark.parametrize("kind", ["cluster", "sentinel"])
+def test_a_reconnection_makes_the_process_doubt(app, kind, request):
+    """A Cluster node or a Sentinel master that dropped us may have lost the head."""
+    if kind == "cluster":
+        local = request.getfixturevalue("redis_cluster")
+        url, ports = local.url, local.ports
+    else:
+        local = request.getfixturevalue("sentinel")
+        url, ports = local.url, [local.master_port]
+    process = _second_process(app, REDIS_URL=url)
+    memory = process.extensions["idp.memory"]
+    try:
+        with process.app_context():
+            store().get("idptest:warm-up")
+            memory.doubt = False
+            store().get("idptest:warm-up")
+            assert memory.doubt is False
+            for port in ports:
+                _kill_clients(port)
+            try:
+                store().get("idptest:warm-up")
+            except Exception:  # noqa: BLE001 - a killed socket may fail one command
+                store().get("idptest:warm-up")
+            assert memory.doubt is True
+    finally:
+        with process.app_context():
+            db.engine.dispose()
+        process.extensions["idp.redis"].close()
