@@ -6,6 +6,7 @@ read below. App processes are stateless: scale out by adding workers or hosts,
 with PostgreSQL and Redis shared by all of them.
 """
 
+import atexit
 import ipaddress
 import multiprocessing
 import os
@@ -19,6 +20,14 @@ _own_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _own_metrics_dir = tempfile.mkdtemp(prefix="idp-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+
+    def _remove_own_metrics_dir(arbiter: int = os.getpid()) -> None:
+        """At the arbiter's exit, however it comes (an app that fails to load
+        skips on_exit); workers, forked with this hook, leave it alone."""
+        if os.getpid() == arbiter:
+            shutil.rmtree(_own_metrics_dir, ignore_errors=True)
+
+    atexit.register(_remove_own_metrics_dir)
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
 # Chosen from `make bench-serving` (bench/serving.py): introspection is short and
@@ -77,11 +86,6 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
-
-
-def on_exit(server):
-    if _own_metrics_dir is not None:
-        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
 def when_ready(server):

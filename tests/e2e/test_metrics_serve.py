@@ -157,3 +157,30 @@ def test_a_metrics_directory_is_made_for_each_start_and_removed_at_exit(tmp_path
     finally:
         server.stop()
     assert not directory.exists()
+
+
+def test_a_start_that_fails_leaves_no_metrics_directory(tmp_path):
+    """gunicorn run by hand with the settings (`idp serve` checks the configuration
+    before it starts gunicorn): a configuration refused while the app loads, before
+    any exit hook of gunicorn's can run, leaves nothing behind either."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = clean_environment(
+        IDP_DATABASE_URL=f"sqlite:///{tmp_path / 'idp.sqlite3'}",
+        IDP_SECRET_KEY=secrets.token_urlsafe(32),
+        IDP_RATE_LIMIT="not a limit",
+        TMPDIR=str(scratch),
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    result = subprocess.run(
+        [str(BIN / "gunicorn"), "-c", "python:idp.gunicorn_conf", "--workers", "1",
+         "--bind", "127.0.0.1:0", "idp.wsgi:app"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "IDP_RATE_LIMIT" in result.stderr
+    assert list(scratch.iterdir()) == []
