@@ -198,6 +198,7 @@ def head_key(operator_id: int | None = None) -> str:
 
 
 def head_keys() -> list[str]:
+    """Every copy of the head, each written when a change is published."""
     return [_head_key(tag) for tag in slot_tags(store())]
 
 

@@ -191,6 +191,7 @@ class LazyCluster:
         self._lock = threading.Lock()
 
     def client(self) -> RedisCluster:
+        """The RedisCluster, built now if no node has answered yet."""
         if self._client is None:
             with self._lock:
                 if self._client is None:
