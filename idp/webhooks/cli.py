@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from idp.commands import command
@@ -12,12 +14,19 @@ from idp.webhooks.schemas import EventTypeSchema
 from idp.webhooks.schemas import WebhookCreatedSchema
 from idp.webhooks.schemas import WebhookSchema
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 webhook_group = click.Group("webhook", help="Webhook endpoints (see `idp webhooks`).")
 event_type_group = click.Group("event-type", help="Event types webhooks subscribe to.")
 
 
-def _header(masked: bool):
-    def convert(ctx, param, values):
+def _header(
+    masked: bool,
+) -> Callable[[click.Context, click.Parameter, tuple[str, ...]], list[dict]]:
+    def convert(
+        ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+    ) -> list[dict]:
         headers = []
         for value in values:
             name, colon, text = value.partition(":")
@@ -38,7 +47,7 @@ def _header(masked: bool):
     return convert
 
 
-def _options(func):
+def _options(func: Callable[..., dict]) -> Callable[..., dict]:
     options = [
         click.option("--description", help="What the receiver is."),
         click.option("--basic-user", help="Username for HTTP Basic to the receiver."),
@@ -90,7 +99,13 @@ WEBHOOK = WebhookSchema()
 )
 @_options
 def webhook_create(
-    url, events, description, basic_user, basic_password_stdin, headers, masked_headers
+    url: str,
+    events: tuple[str, ...],
+    description: str | None,
+    basic_user: str | None,
+    basic_password_stdin: bool,
+    headers: list[dict],
+    masked_headers: list[dict],
 ) -> dict:
     """Add a webhook; its signing secret is printed once."""
     created = services.create_endpoint(
@@ -125,16 +140,16 @@ def webhook_show(webhook_id: int) -> dict:
 @click.option("--no-basic-auth", is_flag=True, help="Stop sending HTTP Basic.")
 @_options
 def webhook_update(
-    webhook_id,
-    url,
-    events,
-    enabled,
-    no_basic_auth,
-    description,
-    basic_user,
-    basic_password_stdin,
-    headers,
-    masked_headers,
+    webhook_id: int,
+    url: str | None,
+    events: tuple[str, ...],
+    enabled: bool | None,
+    no_basic_auth: bool,
+    description: str | None,
+    basic_user: str | None,
+    basic_password_stdin: bool,
+    headers: list[dict],
+    masked_headers: list[dict],
 ) -> dict:
     """Change a webhook. --header/--masked-header replace every header;
     `--masked-header Name` without a value keeps the stored one."""

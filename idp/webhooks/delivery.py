@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import case
@@ -42,6 +43,9 @@ from idp.webhooks.schedule import parse_duration
 from idp.webhooks.schedule import parse_schedule
 from idp.webhooks.signing import sign
 
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
 log = logging.getLogger("idp.webhooks")
 
 
@@ -56,7 +60,7 @@ class Claim:
     lease_until: dt.datetime
 
 
-def _due(moment: dt.datetime):
+def _due(moment: dt.datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         WebhookDelivery.status == DeliveryStatus.PENDING,
         WebhookDelivery.next_attempt_at <= moment,
@@ -165,7 +169,9 @@ def deliver(claimed: Claim) -> sender.Outcome | None:
     return outcome
 
 
-def _request(delivery: WebhookDelivery, endpoint: WebhookEndpoint):
+def _request(
+    delivery: WebhookDelivery, endpoint: WebhookEndpoint
+) -> tuple[bytes, dict[str, str]]:
     """The body and headers of one attempt, signed now."""
     event = delivery.event
     body = json.dumps(

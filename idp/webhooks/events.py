@@ -7,6 +7,12 @@ login's family id). The deployment declares its own types (EventType rows).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from idp.accounts.models import Operator
+    from idp.oauth.models import OAuthClient
+
 #: Every credential event's data.
 _CREDENTIAL = {
     "kind": "personal_access_token | api_account | api_key | oauth_login",
@@ -85,7 +91,7 @@ BUILT_IN: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def client_data(client) -> dict:
+def client_data(client: OAuthClient) -> dict:
     """The data of client.created and client.updated."""
     return {
         "client_id": client.client_id,
@@ -98,7 +104,7 @@ def client_data(client) -> dict:
     }
 
 
-def operator_data(operator) -> dict:
+def operator_data(operator: Operator) -> dict:
     """The data of operator.created and operator.updated."""
     return {
         "username": operator.username,
@@ -110,6 +116,6 @@ def operator_data(operator) -> dict:
     }
 
 
-def credential_data(kind: str, identifier: str, operator) -> dict:
+def credential_data(kind: str, identifier: str, operator: Operator) -> dict:
     """The data of every credential event: never the secret."""
     return {"kind": kind, "id": identifier, "operator": operator.username}

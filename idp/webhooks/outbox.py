@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+from typing import TYPE_CHECKING
 from typing import Any
 
 from sqlalchemy import select
@@ -34,6 +35,9 @@ from idp.webhooks.models import EventType
 from idp.webhooks.models import WebhookDelivery
 from idp.webhooks.models import WebhookEndpoint
 from idp.webhooks.models import WebhookEvent
+
+if TYPE_CHECKING:
+    from idp.ratelimit.limiter import Window
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +95,7 @@ def notify_workers() -> None:
         db.session.execute(text("NOTIFY idp_webhooks"))
 
 
-def rate_limit_exceeded(username: str, window) -> None:
+def rate_limit_exceeded(username: str, window: Window) -> None:
     """rate_limit.exceeded, committed on its own, best effort.
 
     Called only for the hit that first crosses the limit (``window.crossed``), so

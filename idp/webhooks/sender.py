@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
@@ -46,7 +47,13 @@ class _PinnedAdapter(HTTPAdapter):
         self._hostname = hostname
         super().__init__(max_retries=0)
 
-    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+    def init_poolmanager(
+        self,
+        connections: int,
+        maxsize: int,
+        block: bool = False,
+        **pool_kwargs: Any,
+    ) -> None:
         # Both are TLS-only keywords; urllib3 drops them for plain http.
         pool_kwargs["server_hostname"] = self._hostname
         pool_kwargs["assert_hostname"] = self._hostname

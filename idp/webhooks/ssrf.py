@@ -28,7 +28,7 @@ class RefusedUrl(InvalidInput):
         super().__init__(message, field="url")
 
 
-def parse_networks(value) -> list[IPNetwork]:
+def parse_networks(value: str | list | tuple | None) -> list[IPNetwork]:
     """CIDRs from a list or a comma-separated string; ValueError naming a bad one."""
     if isinstance(value, str):
         value = value.split(",")

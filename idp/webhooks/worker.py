@@ -112,7 +112,7 @@ class Worker:
                     type(error).__name__,
                 )
 
-    def stop(self, *_args) -> None:
+    def stop(self, *_args: object) -> None:
         self.stopping.set()
 
     def _wait(self, seconds: float, dialect: str) -> None:
