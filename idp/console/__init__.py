@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Blueprint
 from flask import Flask
@@ -22,6 +23,9 @@ from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
 from idp.accounts.permissions import Right
+
+if TYPE_CHECKING:
+    from flask import Response
 
 HERE = os.path.dirname(__file__)
 LOCALES = ("en", "fr")
@@ -62,7 +66,9 @@ class Section:
 SECTIONS: list[Section] = []
 
 
-def section(label, endpoint: str, right=None, order: int = 50) -> None:
+def section(
+    label: str, endpoint: str, right: Right | Callable | None = None, order: int = 50
+) -> None:
     """Add a navigation entry (``label`` a lazy_gettext string)."""
     SECTIONS.append(Section(label, endpoint, right, order))
     SECTIONS.sort(key=lambda entry: entry.order)
@@ -114,7 +120,7 @@ def init_app(app: Flask) -> None:
     docs.init_app(app)
 
 
-def _console_headers(response):
+def _console_headers(response: Response) -> Response:
     if request.path.startswith("/console") or request.path == "/":
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -11,6 +11,8 @@ import functools
 import secrets
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort
@@ -43,6 +45,12 @@ from idp.console import bp
 from idp.console import csrf
 from idp.extensions import db
 
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask import Request
+    from flask.sessions import SessionMixin
+    from flask.typing import ResponseReturnValue
+
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 #: Views anyone may open.
 PUBLIC_ENDPOINTS = {"console.sign_in", "console.static", "console.language"}
@@ -57,12 +65,12 @@ SESSION_PATHS = ("/console", "/docs", "/openapi.json")
 class ConsoleSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie, ``Secure`` everywhere but on loopback over http."""
 
-    def open_session(self, app, request):
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         if not request.path.startswith(SESSION_PATHS):
             return self.make_null_session(app)
         return super().open_session(app, request)
 
-    def get_cookie_secure(self, app) -> bool:
+    def get_cookie_secure(self, app: Flask) -> bool:
         host = urlsplit(request.host_url).hostname
         return request.is_secure or host not in LOOPBACK_HOSTS
 
@@ -79,7 +87,7 @@ def current_operator() -> Operator | None:
 
 
 @bp.before_request
-def check_session():
+def check_session() -> ResponseReturnValue | None:
     """CSRF on every change; a signed-in operator that may still sign in."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
@@ -128,7 +136,7 @@ def screen(right: Rule = None) -> Callable:
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             operator = current_operator()
             if operator is None:
                 return redirect(url_for("console.sign_in"))
@@ -151,7 +159,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-def sign_in():
+def sign_in() -> ResponseReturnValue:
     """Username and password; every failure gets the same answer."""
     if current_operator() is not None:
         return redirect(url_for("console.home"))
@@ -179,14 +187,14 @@ def sign_in():
 
 
 @bp.post("/sign-out")
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("console.sign_in"))
 
 
 @bp.post("/language")
-def language():
+def language() -> ResponseReturnValue:
     """Remember the chosen language in a cookie, which outlives sign-out."""
     chosen = request.form.get("locale")
     response = redirect(_safe_next(request.form.get("next")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -28,6 +30,11 @@ from idp.console.templating import paginate
 from idp.errors import DomainError
 from idp.oauth import clients as oauth_clients
 from idp.oauth.models import SCOPE
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+    from idp.oauth.models import OAuthClient
 
 section(_l("API access"), "console.clients", Right.MANAGE_CLIENTS, order=20)
 
@@ -89,7 +96,7 @@ def duration(seconds: int) -> str:
 
 @bp.get("/clients")
 @screen(Right.MANAGE_CLIENTS)
-def clients():
+def clients() -> ResponseReturnValue:
     return render_template(
         "console/clients/list.html",
         page=paginate(oauth_clients.list_clients()),
@@ -99,7 +106,7 @@ def clients():
 
 @bp.route("/clients/new", methods=["GET", "POST"])
 @screen(Right.MANAGE_CLIENTS)
-def clients_new():
+def clients_new() -> ResponseReturnValue:
     form = ClientCreateForm()
     if not form.is_submitted():
         config = current_app.config
@@ -121,7 +128,7 @@ def clients_new():
 
 @bp.route("/clients/<client_id>/edit", methods=["GET", "POST"])
 @screen(Right.MANAGE_CLIENTS)
-def clients_edit(client_id: str):
+def clients_edit(client_id: str) -> ResponseReturnValue:
     client = oauth_clients.get_client(client_id)
     form = ClientSettingsForm(obj=client)
     if not form.is_submitted():
@@ -141,7 +148,7 @@ def clients_edit(client_id: str):
 
 @bp.route("/clients/<client_id>/rotate-secret", methods=["GET", "POST"])
 @screen(Right.MANAGE_CLIENTS)
-def clients_rotate(client_id: str):
+def clients_rotate(client_id: str) -> ResponseReturnValue:
     client = oauth_clients.get_client(client_id)
     if request.method == "POST":  # the CSRF token was checked before the view
         secret = oauth_clients.rotate_client_secret(client)
@@ -163,7 +170,7 @@ def clients_rotate(client_id: str):
 
 @bp.route("/clients/<client_id>/delete", methods=["GET", "POST"])
 @screen(Right.MANAGE_CLIENTS)
-def clients_delete(client_id: str):
+def clients_delete(client_id: str) -> ResponseReturnValue:
     client = oauth_clients.get_client(client_id)
     if request.method == "POST":  # the CSRF token was checked before the view
         oauth_clients.delete_client(client)
@@ -182,7 +189,7 @@ def clients_delete(client_id: str):
     )
 
 
-def _show_secret(client, secret: str, message: str):
+def _show_secret(client: OAuthClient, secret: str, message: str) -> str:
     """The one page that ever holds the secret; it is not kept anywhere."""
     flash(message, "success")
     return render_template("console/clients/secret.html", client=client, secret=secret)

@@ -6,6 +6,8 @@ a bearer credential of an operator, as at /api/v1.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 from flask import current_app
 from flask import redirect
@@ -15,6 +17,9 @@ from flask import url_for
 from idp.admin.api.auth import authenticate
 from idp.console.auth import session_operator
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
 GATED = {"api-docs.openapi_swagger_ui", "api-docs.openapi_json"}
 
 
@@ -22,7 +27,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_gate)
 
 
-def _gate():
+def _gate() -> ResponseReturnValue | None:
     if request.endpoint not in GATED or current_app.config["PUBLIC_DOCS"]:
         return None
     if session_operator() is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask import render_template
 from flask import request
@@ -13,9 +15,12 @@ from idp.console import bp
 from idp.console.refusals import refusal
 from idp.errors import DomainError
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
 
 @bp.errorhandler(CSRFError)
-def csrf_error(error: CSRFError):
+def csrf_error(error: CSRFError) -> ResponseReturnValue:
     return _page(
         400,
         _(
@@ -25,13 +30,13 @@ def csrf_error(error: CSRFError):
 
 
 @bp.errorhandler(DomainError)
-def domain_error(error: DomainError):
+def domain_error(error: DomainError) -> ResponseReturnValue:
     # A service's refusal: its sentence is the API's, written for the caller.
     return _page(error.status, refusal(error))
 
 
 @bp.errorhandler(HTTPException)
-def http_error(error: HTTPException):
+def http_error(error: HTTPException) -> ResponseReturnValue:
     messages = {
         403: _("You may not open this page."),
         404: _("There is nothing here."),
@@ -39,14 +44,14 @@ def http_error(error: HTTPException):
     return _page(error.code, messages.get(error.code, error.description))
 
 
-def _page(status: int, message: str):
+def _page(status: int, message: str) -> tuple[str, int]:
     titles = {400: _("Bad request"), 403: _("Refused"), 404: _("Not found")}
     title = titles.get(status, _("Error"))
     return render_template("console/error.html", title=title, message=message), status
 
 
 @bp.errorhandler(Exception)
-def unexpected_error(error: Exception):
+def unexpected_error(error: Exception) -> ResponseReturnValue:
     current_app.logger.exception(
         "unhandled error on %s %s", request.method, request.path
     )

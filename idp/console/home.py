@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import render_template
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -12,12 +14,15 @@ from idp.console.auth import current_operator
 from idp.console.auth import screen
 from idp.oauth.metadata import issuer
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
 section(_l("Home"), "console.home", order=0)
 
 
 @bp.get("")
 @screen()
-def home():
+def home() -> ResponseReturnValue:
     base = issuer()
     return render_template(
         "console/home.html",

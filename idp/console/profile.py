@@ -6,6 +6,8 @@ actor and target, exactly as /api/v1/me does.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -33,6 +35,9 @@ from idp.credentials import services
 from idp.errors import DomainError
 from idp.ratelimit import limiter
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
 section(_l("My profile"), "console.profile", order=80)
 
 
@@ -46,7 +51,7 @@ class TokenForm(FlaskForm):
 
 @bp.get("/profile")
 @screen()
-def profile():
+def profile() -> ResponseReturnValue:
     me = current_operator()
     # htmx's Refresh button asks for the panel alone.
     partial = request.headers.get("HX-Request") == "true"
@@ -58,7 +63,7 @@ def profile():
 
 @bp.route("/profile/tokens", methods=["GET", "POST"])
 @screen()
-def profile_tokens():
+def profile_tokens() -> ResponseReturnValue:
     me = current_operator()
     form = TokenForm()
     if form.validate_on_submit():
@@ -86,7 +91,7 @@ def profile_tokens():
 
 @bp.route("/profile/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @screen()
-def profile_tokens_revoke(token_id: int):
+def profile_tokens_revoke(token_id: int) -> ResponseReturnValue:
     me = current_operator()
     if request.method == "POST":  # the CSRF token was checked before the view
         services.revoke_personal_access_token(me, me, token_id)
@@ -110,7 +115,7 @@ def profile_tokens_revoke(token_id: int):
 
 @bp.route("/profile/api-accounts", methods=["GET", "POST"])
 @screen()
-def profile_accounts():
+def profile_accounts() -> ResponseReturnValue:
     me = current_operator()
     if request.method == "POST":  # the CSRF token was checked before the view
         try:
@@ -134,7 +139,7 @@ def profile_accounts():
 
 @bp.route("/profile/api-accounts/<username>/delete", methods=["GET", "POST"])
 @screen()
-def profile_accounts_delete(username: str):
+def profile_accounts_delete(username: str) -> ResponseReturnValue:
     me = current_operator()
     if request.method == "POST":  # the CSRF token was checked before the view
         services.delete_api_account(me, me, username)

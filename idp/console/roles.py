@@ -6,6 +6,9 @@ Who may give which right or level is the services' decision
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from typing import Any
+
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -39,6 +42,10 @@ from idp.console.refusals import refusal
 from idp.console.templating import paginate
 from idp.errors import DomainError
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+    from wtforms import Field
+
 section(_l("Security roles"), "console.roles", Right.MANAGE_USERS, order=40)
 
 ACTION_LABELS = {
@@ -62,7 +69,7 @@ class RightsForm(FlaskForm):
 
     modules: tuple[str, ...] = ()
 
-    def level(self, module: str, action: str):
+    def level(self, module: str, action: str) -> Field:
         return self[level_name(module, action)]
 
     def rights(self) -> dict[str, bool]:
@@ -84,7 +91,7 @@ def level_name(module: str, action: str) -> str:
     return f"{module}:{action}"
 
 
-def role_form(base: type[RightsForm], **kwargs) -> RightsForm:
+def role_form(base: type[RightsForm], **kwargs: Any) -> RightsForm:
     """``base`` with one select per declared module and action, starting at none."""
     modules = declared_modules()
 
@@ -112,13 +119,13 @@ def role_form(base: type[RightsForm], **kwargs) -> RightsForm:
 
 @bp.get("/roles")
 @screen(Right.MANAGE_USERS)
-def roles():
+def roles() -> ResponseReturnValue:
     return _render("console/roles/list.html", page=paginate(services.list_profiles()))
 
 
 @bp.route("/roles/new", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
-def roles_new():
+def roles_new() -> ResponseReturnValue:
     form = role_form(RoleCreateForm)
     if not form.is_submitted():
         form.api_access.data = True
@@ -140,7 +147,7 @@ def roles_new():
 
 @bp.route("/roles/<name>/edit", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
-def roles_edit(name: str):
+def roles_edit(name: str) -> ResponseReturnValue:
     profile = services.get_profile(name)
     form = role_form(RightsForm, obj=profile)
     if not form.is_submitted():
@@ -161,7 +168,7 @@ def roles_edit(name: str):
     return _render("console/roles/form.html", form=form, profile=profile)
 
 
-def _render(template: str, **context):
+def _render(template: str, **context: Any) -> str:
     return render_template(
         template,
         actions=ACTIONS,
@@ -186,7 +193,7 @@ class ModuleForm(FlaskForm):
 
 @bp.route("/roles/modules", methods=["GET", "POST"])
 @screen(may_manage_modules)
-def roles_modules():
+def roles_modules() -> ResponseReturnValue:
     form = ModuleForm()
     if form.validate_on_submit():
         try:
@@ -202,7 +209,7 @@ def roles_modules():
 
 @bp.route("/roles/modules/<name>/delete", methods=["GET", "POST"])
 @screen(may_manage_modules)
-def roles_modules_delete(name: str):
+def roles_modules_delete(name: str) -> ResponseReturnValue:
     if request.method == "POST":  # the CSRF token was checked before the view
         try:
             module_services.delete_module(current_operator(), name)

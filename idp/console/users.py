@@ -7,6 +7,9 @@ offer; the services refuse the rest, whatever the page offered).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from typing import Any
+
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -45,6 +48,9 @@ from idp.credentials.usage import last_activity
 from idp.errors import DomainError
 from idp.errors import NotFound
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
 section(_l("Users"), "console.users", Right.MANAGE_USERS, order=30)
 
 KIND_LABELS = {
@@ -64,7 +70,7 @@ class OperatorForm(FlaskForm):
         render_kw={"placeholder": "120/minute"},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.profile.choices = [
             SelectChoice(p.name, p.name) for p in accounts.list_profiles()
@@ -100,7 +106,7 @@ def _operator(username: str) -> Operator:
 
 @bp.get("/users")
 @screen(Right.MANAGE_USERS)
-def users():
+def users() -> ResponseReturnValue:
     page = paginate(accounts.list_operators())
     return render_template(
         "console/users/list.html",
@@ -112,7 +118,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
-def users_new():
+def users_new() -> ResponseReturnValue:
     form = OperatorCreateForm()
     if form.validate_on_submit():
         try:
@@ -142,7 +148,7 @@ def users_new():
 
 @bp.route("/users/<username>", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
-def users_show(username: str):
+def users_show(username: str) -> ResponseReturnValue:
     operator = _operator(username)
     form = OperatorForm(
         data={
@@ -183,7 +189,7 @@ def users_show(username: str):
 
 @bp.get("/users/<username>/tokens")
 @screen(Right.MANAGE_USERS)
-def users_tokens(username: str):
+def users_tokens(username: str) -> ResponseReturnValue:
     operator = _operator(username)
     return render_template(
         "console/users/tokens.html",
@@ -198,7 +204,7 @@ def users_tokens(username: str):
 
 @bp.route("/users/<username>/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
-def users_tokens_revoke(username: str, token_id: int):
+def users_tokens_revoke(username: str, token_id: int) -> ResponseReturnValue:
     operator = _operator(username)
     back = url_for("console.users_tokens", username=username)
     if request.method == "POST":  # the CSRF token was checked before the view
@@ -228,7 +234,7 @@ def users_tokens_revoke(username: str, token_id: int):
 
 @bp.route("/users/<username>/api-accounts", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
-def users_accounts(username: str):
+def users_accounts(username: str) -> ResponseReturnValue:
     operator = _operator(username)
     if request.method == "POST":  # the CSRF token was checked before the view
         try:
@@ -258,7 +264,7 @@ def users_accounts(username: str):
 
 @bp.route("/users/<username>/api-accounts/<account>/delete", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
-def users_accounts_delete(username: str, account: str):
+def users_accounts_delete(username: str, account: str) -> ResponseReturnValue:
     operator = _operator(username)
     back = url_for("console.users_accounts", username=username)
     if request.method == "POST":  # the CSRF token was checked before the view
@@ -286,7 +292,7 @@ def users_accounts_delete(username: str, account: str):
 
 @bp.route("/users/<username>/api-keys", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
-def users_keys(username: str):
+def users_keys(username: str) -> ResponseReturnValue:
     operator = _operator(username)
     if operator.kind != OperatorKind.API_MEMBER:
         abort(404)
@@ -319,7 +325,7 @@ def users_keys(username: str):
 
 @bp.route("/users/<username>/api-keys/<public_key>/revoke", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
-def users_keys_revoke(username: str, public_key: str):
+def users_keys_revoke(username: str, public_key: str) -> ResponseReturnValue:
     operator = _operator(username)
     back = url_for("console.users_keys", username=username)
     if request.method == "POST":  # the CSRF token was checked before the view

@@ -6,6 +6,8 @@ shows them, and leaving them empty keeps what is stored, as the API does.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -40,6 +42,11 @@ from idp.errors import Conflict
 from idp.errors import DomainError
 from idp.webhooks import deliveries
 from idp.webhooks import services
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+    from idp.webhooks.models import WebhookEndpoint
 
 section(_l("Webhooks"), "console.webhooks", may_manage_webhooks, order=60)
 
@@ -99,7 +106,7 @@ class WebhookForm(FlaskForm):
         }
 
 
-def _form(endpoint=None) -> WebhookForm:
+def _form(endpoint: WebhookEndpoint | None = None) -> WebhookForm:
     me = current_operator()
     form = WebhookForm()
     form.events.choices = [("*", _("Every event"))] + [
@@ -122,7 +129,7 @@ def _form(endpoint=None) -> WebhookForm:
     return form
 
 
-def _masked_names(endpoint) -> set[str]:
+def _masked_names(endpoint: WebhookEndpoint | None) -> set[str]:
     if endpoint is None:
         return set()
     return {h["name"].lower() for h in endpoint.headers if h["masked"]}
@@ -130,7 +137,7 @@ def _masked_names(endpoint) -> set[str]:
 
 @bp.get("/webhooks")
 @screen(may_manage_webhooks)
-def webhooks():
+def webhooks() -> ResponseReturnValue:
     return render_template(
         "console/webhooks/list.html",
         page=paginate(services.list_endpoints(current_operator())),
@@ -139,7 +146,7 @@ def webhooks():
 
 @bp.route("/webhooks/new", methods=["GET", "POST"])
 @screen(may_manage_webhooks)
-def webhooks_new():
+def webhooks_new() -> ResponseReturnValue:
     form = _form()
     if form.validate_on_submit():
         try:
@@ -161,7 +168,7 @@ def webhooks_new():
 
 @bp.route("/webhooks/<int:webhook_id>/edit", methods=["GET", "POST"])
 @screen(may_manage_webhooks)
-def webhooks_edit(webhook_id: int):
+def webhooks_edit(webhook_id: int) -> ResponseReturnValue:
     me = current_operator()
     endpoint = services.get_endpoint(me, webhook_id)
     form = _form(endpoint)
@@ -186,7 +193,7 @@ def webhooks_edit(webhook_id: int):
 
 @bp.route("/webhooks/<int:webhook_id>/delete", methods=["GET", "POST"])
 @screen(may_manage_webhooks)
-def webhooks_delete(webhook_id: int):
+def webhooks_delete(webhook_id: int) -> ResponseReturnValue:
     me = current_operator()
     endpoint = services.get_endpoint(me, webhook_id)
     if request.method == "POST":  # the CSRF token was checked before the view
@@ -208,7 +215,7 @@ def webhooks_delete(webhook_id: int):
 
 @bp.get("/webhooks/<int:webhook_id>/deliveries")
 @screen(may_manage_webhooks)
-def webhooks_deliveries(webhook_id: int):
+def webhooks_deliveries(webhook_id: int) -> ResponseReturnValue:
     me = current_operator()
     return render_template(
         "console/webhooks/deliveries.html",
@@ -219,7 +226,7 @@ def webhooks_deliveries(webhook_id: int):
 
 @bp.get("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>")
 @screen(may_manage_webhooks)
-def webhooks_delivery(webhook_id: int, delivery_id: int):
+def webhooks_delivery(webhook_id: int, delivery_id: int) -> ResponseReturnValue:
     delivery = deliveries.get_delivery(current_operator(), webhook_id, delivery_id)
     return render_template(
         "console/webhooks/delivery.html",
@@ -230,7 +237,7 @@ def webhooks_delivery(webhook_id: int, delivery_id: int):
 
 @bp.post("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver")
 @screen(may_manage_webhooks)
-def webhooks_redeliver(webhook_id: int, delivery_id: int):
+def webhooks_redeliver(webhook_id: int, delivery_id: int) -> ResponseReturnValue:
     try:
         deliveries.redeliver(current_operator(), webhook_id, delivery_id)
     except Conflict as error:
@@ -248,7 +255,7 @@ def webhooks_redeliver(webhook_id: int, delivery_id: int):
 
 @bp.post("/webhooks/<int:webhook_id>/test")
 @screen(may_manage_webhooks)
-def webhooks_test(webhook_id: int):
+def webhooks_test(webhook_id: int) -> ResponseReturnValue:
     try:
         deliveries.send_test(current_operator(), webhook_id)
     except Conflict as error:
@@ -260,7 +267,7 @@ def webhooks_test(webhook_id: int):
 
 @bp.route("/webhooks/<int:webhook_id>/rotate-secret", methods=["GET", "POST"])
 @screen(may_manage_webhooks)
-def webhooks_rotate(webhook_id: int):
+def webhooks_rotate(webhook_id: int) -> ResponseReturnValue:
     me = current_operator()
     endpoint = services.get_endpoint(me, webhook_id)
     if request.method == "POST":  # the CSRF token was checked before the view
