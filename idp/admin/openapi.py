@@ -7,6 +7,7 @@ from a CDN: idp may run where there is no internet.
 from __future__ import annotations
 
 import http
+from typing import TYPE_CHECKING
 
 import swagger_ui_bundle
 from flask import Blueprint
@@ -17,6 +18,10 @@ from flask_smorest import Api as _Api
 from idp.admin.openapi_oauth import describe_oauth
 from idp.errors import ProblemSchema
 from idp.errors import http_error_response
+
+if TYPE_CHECKING:
+    from flask import Response
+    from werkzeug.exceptions import HTTPException
 
 ASSETS = "/docs/assets/"
 PROBLEM = {"application/problem+json": {"schema": ProblemSchema}}
@@ -56,10 +61,10 @@ class Api(_Api):
     RFC 9457 problem details, so the document says that instead.
     """
 
-    def handle_http_exception(self, error):
+    def handle_http_exception(self, error: HTTPException) -> Response:
         return http_error_response(error)
 
-    def _register_responses(self):
+    def _register_responses(self) -> None:
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
             if status >= 400:
@@ -99,6 +104,6 @@ _assets = Blueprint("docs_assets", __name__)
 
 
 @_assets.get(ASSETS + "<path:filename>")
-def asset(filename: str):
+def asset(filename: str) -> Response:
     """Swagger UI's files, shipped by the swagger-ui-bundle package."""
     return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)

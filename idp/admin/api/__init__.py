@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from werkzeug.routing import UnicodeConverter
 
@@ -31,7 +33,7 @@ BLUEPRINTS = (
 class TextConverter(UnicodeConverter):
     """A path segment without NUL, which PostgreSQL cannot compare: a 404, not a 500."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)
 

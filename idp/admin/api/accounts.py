@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -20,6 +22,13 @@ from idp.admin.api.pagination import paginated
 from idp.errors import InvalidInput
 from idp.errors import NotFound
 
+if TYPE_CHECKING:
+    from flask_smorest.pagination import PaginationParameters
+
+    from idp.accounts.models import Operator
+    from idp.accounts.models import Profile
+    from idp.created import Created
+
 blp = Blueprint(
     "accounts",
     __name__,
@@ -29,7 +38,7 @@ blp = Blueprint(
 SECURITY = [{"bearer": []}]
 
 
-def _update_profile(profile, data: dict):
+def _update_profile(profile: Profile, data: dict) -> Profile:
     rights = {
         key: data.get(key) for key in ("api_access", "manage_users", "manage_clients")
     }
@@ -41,7 +50,7 @@ def _update_profile(profile, data: dict):
     )
 
 
-def _named_profile(name: str):
+def _named_profile(name: str) -> Profile:
     """The profile a request body names: an unknown one is bad input, not a 404."""
     try:
         return services.get_profile(name)
@@ -55,7 +64,7 @@ class Profiles(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, ProfileSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self, pagination_parameters: PaginationParameters) -> list:
         """List profiles"""
         return paginated(services.list_profiles(), pagination_parameters)
 
@@ -63,7 +72,7 @@ class Profiles(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ProfileCreateSchema, example={"name": "support", "api_access": True})
     @blp.response(201, ProfileSchema)
-    def post(self, data):
+    def post(self, data: dict) -> Profile:
         """Create a profile; every module starts at `none`"""
         return services.create_profile(
             data.pop("name"),
@@ -77,7 +86,7 @@ class ProfileByName(MethodView):
     @require(Right.MANAGE_USERS)
     @blp.doc(security=SECURITY)
     @blp.response(200, ProfileSchema)
-    def get(self, name):
+    def get(self, name: str) -> Profile:
         """Show a profile"""
         return services.get_profile(name)
 
@@ -85,7 +94,7 @@ class ProfileByName(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ProfileUpdateSchema, example={"manage_users": False})
     @blp.response(200, ProfileSchema)
-    def patch(self, data, name):
+    def patch(self, data: dict, name: str) -> Profile:
         """Change rights and module levels; credentials see it at once"""
         return _update_profile(services.get_profile(name), data)
 
@@ -96,7 +105,7 @@ class Operators(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, OperatorSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self, pagination_parameters: PaginationParameters) -> list:
         """List operators"""
         return paginated(services.list_operators(), pagination_parameters)
 
@@ -106,7 +115,7 @@ class Operators(MethodView):
         OperatorCreateSchema, example={"username": "alice", "profile": "staff"}
     )
     @blp.response(201, OperatorCreatedSchema)
-    def post(self, data):
+    def post(self, data: dict) -> Created:
         """Create an operator; a generated password is in this answer only"""
         profile = _named_profile(data.pop("profile"))
         return services.create_operator(
@@ -119,7 +128,7 @@ class OperatorByName(MethodView):
     @require(Right.MANAGE_USERS)
     @blp.doc(security=SECURITY)
     @blp.response(200, OperatorSchema)
-    def get(self, username):
+    def get(self, username: str) -> Operator:
         """Show an operator"""
         return services.get_operator(username)
 
@@ -127,7 +136,7 @@ class OperatorByName(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(OperatorUpdateSchema, example={"rate_limit": "120/minute"})
     @blp.response(200, OperatorSchema)
-    def patch(self, data, username):
+    def patch(self, data: dict, username: str) -> Operator:
         """Change profile, active state or rate limit; credentials see it at once"""
         operator = services.get_operator(username)
         profile = _named_profile(data["profile"]) if "profile" in data else None
@@ -145,6 +154,6 @@ class Me(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(200, OperatorSchema)
-    def get(self):
+    def get(self) -> Operator:
         """The operator this credential speaks for"""
         return authenticate()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,6 +14,9 @@ from idp.admin.api.pagination import paginated
 from idp.audit import log
 from idp.audit.schemas import AuditFilterSchema
 from idp.audit.schemas import AuditRecordSchema
+
+if TYPE_CHECKING:
+    from flask_smorest.pagination import PaginationParameters
 
 blp = Blueprint(
     "audit",
@@ -30,6 +36,6 @@ class Audit(MethodView):
     @blp.arguments(AuditFilterSchema, location="query", as_kwargs=True)
     @blp.response(200, AuditRecordSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters, **filters):
+    def get(self, pagination_parameters: PaginationParameters, **filters: Any) -> list:
         """List audit records, newest first"""
         return paginated(log.records(**filters), pagination_parameters)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
 
 from flask import g
 from flask import request
@@ -25,6 +27,10 @@ from idp.errors import ApiError
 from idp.extensions import db
 from idp.ratelimit.headers import ratelimit_headers
 from idp.webhooks.outbox import rate_limit_exceeded
+
+if TYPE_CHECKING:
+    from flask import Response
+    from flask.typing import ResponseReturnValue
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="idp"'}
 
@@ -65,7 +71,7 @@ def require(right: Right | None = None) -> Callable:
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             operator = authenticate()
             if right is not None and not has_right(operator, right):
                 raise ApiError(403, f"This needs the {right.value} right.")
@@ -76,7 +82,7 @@ def require(right: Right | None = None) -> Callable:
     return decorate
 
 
-def add_ratelimit_headers(response):
+def add_ratelimit_headers(response: Response) -> Response:
     """Every /api answer tells the caller where its rate limit stands."""
     response.headers.update(g.get("ratelimit_headers", {}))
     return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -16,6 +18,11 @@ from idp.oauth.schemas import ClientCreatedSchema
 from idp.oauth.schemas import ClientCreateSchema
 from idp.oauth.schemas import ClientSchema
 from idp.oauth.schemas import ClientUpdateSchema
+
+if TYPE_CHECKING:
+    from flask_smorest.pagination import PaginationParameters
+
+    from idp.oauth.models import OAuthClient
 
 blp = Blueprint(
     "clients",
@@ -32,7 +39,7 @@ class Clients(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, ClientSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self, pagination_parameters: PaginationParameters) -> list:
         """List clients"""
         return paginated(oauth_clients.list_clients(), pagination_parameters)
 
@@ -42,7 +49,7 @@ class Clients(MethodView):
         ClientCreateSchema, example={"client_id": "reports", "access_token_ttl": 5400}
     )
     @blp.response(201, ClientCreatedSchema)
-    def post(self, data):
+    def post(self, data: dict) -> Created:
         """Register a client
 
         The secret is in this answer only; without `client_secret`, one is generated.
@@ -64,7 +71,7 @@ class ClientById(MethodView):
     @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.response(200, ClientSchema)
-    def get(self, client_id):
+    def get(self, client_id: str) -> OAuthClient:
         """Show a client"""
         return oauth_clients.get_client(client_id)
 
@@ -72,14 +79,14 @@ class ClientById(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ClientUpdateSchema, example={"access_token_ttl": 3600})
     @blp.response(200, ClientSchema)
-    def patch(self, data, client_id):
+    def patch(self, data: dict, client_id: str) -> OAuthClient:
         """Change lifetimes or grants"""
         return oauth_clients.update_client(oauth_clients.get_client(client_id), **data)
 
     @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.response(204)
-    def delete(self, client_id):
+    def delete(self, client_id: str) -> None:
         """Delete a client and every token issued through it"""
         oauth_clients.delete_client(
             oauth_clients.get_client(client_id), actor=authenticate()
@@ -91,7 +98,7 @@ class ClientSecret(MethodView):
     @require(Right.MANAGE_CLIENTS)
     @blp.doc(security=SECURITY)
     @blp.response(200, ClientCreatedSchema)
-    def post(self, client_id):
+    def post(self, client_id: str) -> Created:
         """Replace the secret; the new one is in this answer only"""
         client = oauth_clients.get_client(client_id)
         secret = oauth_clients.rotate_client_secret(client, actor=authenticate())

@@ -7,6 +7,8 @@ the services; these views only name the actor and the target.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -28,6 +30,12 @@ from idp.credentials.schemas import PersonalAccessTokenCreateSchema
 from idp.credentials.schemas import PersonalAccessTokenSchema
 from idp.database import MAX_ID
 
+if TYPE_CHECKING:
+    from flask_smorest.pagination import PaginationParameters
+
+    from idp.accounts.models import Operator
+    from idp.created import Created
+
 blp = Blueprint(
     "credentials_api",
     __name__,
@@ -38,7 +46,9 @@ SECURITY = [{"bearer": []}]
 ME = {"username": None}
 
 
-def _target(username: str | None, action: Action, kind: Kind):
+def _target(
+    username: str | None, action: Action, kind: Kind
+) -> tuple[Operator, Operator]:
     """The operator named in the path, or the caller for /me routes."""
     actor = authenticate()
     if username is None or username == actor.username:
@@ -54,7 +64,9 @@ class Tokens(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, PersonalAccessTokenSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters, username):
+    def get(
+        self, pagination_parameters: PaginationParameters, username: str | None
+    ) -> list:
         """List personal access tokens (never the tokens themselves)"""
         actor, target = _target(username, Action.LIST, Kind.PERSONAL_ACCESS_TOKEN)
         tokens = services.list_personal_access_tokens(actor, target)
@@ -66,7 +78,7 @@ class Tokens(MethodView):
         PersonalAccessTokenCreateSchema, example={"name": "ci", "expires_in": 2592000}
     )
     @blp.response(201, PersonalAccessTokenCreatedSchema)
-    def post(self, data, username):
+    def post(self, data: dict, username: str | None) -> Created:
         """Create a personal access token; it is in this answer only"""
         actor, target = _target(username, Action.CREATE, Kind.PERSONAL_ACCESS_TOKEN)
         return services.issue_personal_access_token(actor, target, **data)
@@ -82,7 +94,7 @@ class Token(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(204)
-    def delete(self, username, token_id):
+    def delete(self, username: str | None, token_id: int) -> None:
         """Revoke a personal access token; it stops working at once"""
         actor, target = _target(username, Action.REVOKE, Kind.PERSONAL_ACCESS_TOKEN)
         services.revoke_personal_access_token(actor, target, token_id)
@@ -95,7 +107,9 @@ class ApiAccounts(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, ApiAccountSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters, username):
+    def get(
+        self, pagination_parameters: PaginationParameters, username: str | None
+    ) -> list:
         """List API accounts (never a password)"""
         actor, target = _target(username, Action.LIST, Kind.API_ACCOUNT)
         return paginated(
@@ -105,7 +119,7 @@ class ApiAccounts(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(201, ApiAccountCreatedSchema)
-    def post(self, username):
+    def post(self, username: str | None) -> Created:
         """Create an API account; its password is in this answer only"""
         actor, target = _target(username, Action.CREATE, Kind.API_ACCOUNT)
         return services.create_api_account(actor, target)
@@ -117,7 +131,7 @@ class ApiAccount(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(204)
-    def delete(self, username, account_username):
+    def delete(self, username: str | None, account_username: str) -> None:
         """Delete an API account; it stops working at once"""
         actor, target = _target(username, Action.REVOKE, Kind.API_ACCOUNT)
         services.delete_api_account(actor, target, account_username)
@@ -129,7 +143,9 @@ class ApiKeys(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, ApiKeySchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters, username):
+    def get(
+        self, pagination_parameters: PaginationParameters, username: str | None
+    ) -> list:
         """List an API member's keys (never a private key)"""
         actor, target = _target(username, Action.LIST, Kind.API_KEY)
         return paginated(services.list_api_keys(actor, target), pagination_parameters)
@@ -138,7 +154,7 @@ class ApiKeys(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ApiKeyCreateSchema, example={"description": "nightly sync"})
     @blp.response(201, ApiKeyCreatedSchema)
-    def post(self, data, username):
+    def post(self, data: dict, username: str | None) -> Created:
         """Create a key pair; the private key is in this answer only"""
         actor, target = _target(username, Action.CREATE, Kind.API_KEY)
         return services.create_api_key(actor, target, **data)
@@ -149,7 +165,7 @@ class ApiKey(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(204)
-    def delete(self, username, public_key):
+    def delete(self, username: str | None, public_key: str) -> None:
         """Revoke an API key; it stops working at once"""
         actor, target = _target(username, Action.REVOKE, Kind.API_KEY)
         services.revoke_api_key(actor, target, public_key)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
+from typing import Any
 
 from flask import g
 from flask import request
@@ -25,6 +27,14 @@ from idp.webhooks.schemas import EventPublishSchema
 from idp.webhooks.schemas import EventTypeCreateSchema
 from idp.webhooks.schemas import EventTypeSchema
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flask.typing import ResponseReturnValue
+
+    from idp.webhooks.models import EventType
+    from idp.webhooks.models import WebhookEvent
+
 blp = Blueprint(
     "events",
     __name__,
@@ -40,7 +50,7 @@ class EventTypes(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(200, EventTypeSchema(many=True))
-    def get(self):
+    def get(self) -> list[dict]:
         """List every event type, built-in and declared"""
         return services.list_event_types(authenticate())
 
@@ -51,7 +61,7 @@ class EventTypes(MethodView):
         example={"name": "task.created", "description": "A task was created."},
     )
     @blp.response(201, EventTypeSchema)
-    def post(self, data):
+    def post(self, data: dict) -> EventType:
         """Declare an event type the organisation's API publishes"""
         return services.create_event_type(authenticate(), **data)
 
@@ -61,16 +71,16 @@ class EventTypeByName(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(204)
-    def delete(self, name):
+    def delete(self, name: str) -> None:
         """Forget a declared event type"""
         services.delete_event_type(authenticate(), name)
 
 
-def publisher(view):
+def publisher(view: Callable) -> Callable:
     """Authenticate the publishing client before the body is even parsed."""
 
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         g.publisher = _publishing_client()
         return view(*args, **kwargs)
 
@@ -85,7 +95,7 @@ class Events(MethodView):
         EventPublishSchema, example={"type": "task.created", "data": {"task_id": 42}}
     )
     @blp.response(202, EventPublishedSchema)
-    def post(self, data):
+    def post(self, data: dict) -> WebhookEvent:
         """Publish a domain event
 
         The caller authenticates as an OAuth client registered with

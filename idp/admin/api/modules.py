@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -12,6 +14,11 @@ from idp.admin.api.auth import Right
 from idp.admin.api.auth import authenticate
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
+
+if TYPE_CHECKING:
+    from flask_smorest.pagination import PaginationParameters
+
+    from idp.accounts.models import Module
 
 blp = Blueprint(
     "modules",
@@ -29,7 +36,7 @@ class Modules(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, ModuleSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self, pagination_parameters: PaginationParameters) -> list:
         """List modules"""
         return paginated(modules.list_modules(authenticate()), pagination_parameters)
 
@@ -37,7 +44,7 @@ class Modules(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ModuleCreateSchema, example={"name": "tickets"})
     @blp.response(201, ModuleSchema)
-    def post(self, data):
+    def post(self, data: dict) -> Module:
         """Declare a module; every profile's levels for it start at `none`"""
         return modules.create_module(authenticate(), data["name"])
 
@@ -47,6 +54,6 @@ class ModuleByName(MethodView):
     @require(Right.MANAGE_USERS)
     @blp.doc(security=SECURITY)
     @blp.response(204)
-    def delete(self, name):
+    def delete(self, name: str) -> None:
         """Forget a module; 409 while a profile gives a level on it"""
         modules.delete_module(authenticate(), name)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from idp.database import MAX_ID
 from idp.database import Listing
 from idp.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from flask_smorest.pagination import PaginationParameters
 
-def paginated(listing: Listing, pagination_parameters) -> list:
+
+def paginated(listing: Listing, pagination_parameters: PaginationParameters) -> list:
     """The requested page of ``listing``; the header tells the total.
 
     A page whose first row lies past any id a database holds is refused, not

@@ -5,6 +5,8 @@ The owner only, decided in idp.accounts.permissions through the services.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -16,6 +18,12 @@ from idp.webhooks import deliveries
 from idp.webhooks.delivery_schemas import DeliveryDetailSchema
 from idp.webhooks.delivery_schemas import DeliverySchema
 from idp.webhooks.delivery_schemas import SecretRotatedSchema
+
+if TYPE_CHECKING:
+    from flask_smorest.pagination import PaginationParameters
+
+    from idp.created import Created
+    from idp.webhooks.models import WebhookDelivery
 
 blp = Blueprint(
     "webhook_deliveries",
@@ -35,7 +43,7 @@ class Deliveries(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, DeliverySchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters, webhook_id):
+    def get(self, pagination_parameters: PaginationParameters, webhook_id: int) -> list:
         """List a webhook's deliveries, newest first"""
         listing = deliveries.list_deliveries(authenticate(), webhook_id)
         return paginated(listing, pagination_parameters)
@@ -46,7 +54,7 @@ class Delivery(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(200, DeliveryDetailSchema)
-    def get(self, webhook_id, delivery_id):
+    def get(self, webhook_id: int, delivery_id: int) -> WebhookDelivery:
         """Read a delivery with its payload and every attempt"""
         delivery = deliveries.get_delivery(authenticate(), webhook_id, delivery_id)
         delivery.attempt_log = deliveries.attempts_of(delivery)
@@ -58,7 +66,7 @@ class Redeliver(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(202, DeliverySchema)
-    def post(self, webhook_id, delivery_id):
+    def post(self, webhook_id: int, delivery_id: int) -> WebhookDelivery:
         """Send a delivered or failed delivery again, with the same webhook-id"""
         return deliveries.redeliver(authenticate(), webhook_id, delivery_id)
 
@@ -68,7 +76,7 @@ class Test(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(202, DeliverySchema)
-    def post(self, webhook_id):
+    def post(self, webhook_id: int) -> WebhookDelivery:
         """Send a webhook.test event to this webhook only"""
         return deliveries.send_test(authenticate(), webhook_id)
 
@@ -78,7 +86,7 @@ class RotateSecret(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(200, SecretRotatedSchema)
-    def post(self, webhook_id):
+    def post(self, webhook_id: int) -> Created:
         """Replace the signing secret
 
         The new `whsec_…` is in this answer only. Until `previous_secret_expires_at`

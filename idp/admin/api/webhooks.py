@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -14,6 +16,12 @@ from idp.webhooks.schemas import WebhookCreatedSchema
 from idp.webhooks.schemas import WebhookCreateSchema
 from idp.webhooks.schemas import WebhookSchema
 from idp.webhooks.schemas import WebhookUpdateSchema
+
+if TYPE_CHECKING:
+    from flask_smorest.pagination import PaginationParameters
+
+    from idp.created import Created
+    from idp.webhooks.models import WebhookEndpoint
 
 blp = Blueprint(
     "webhooks",
@@ -31,7 +39,7 @@ class Webhooks(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, WebhookSchema(many=True))
     @blp.paginate()
-    def get(self, pagination_parameters):
+    def get(self, pagination_parameters: PaginationParameters) -> list:
         """List webhooks (never a masked value, password or secret)"""
         return paginated(services.list_endpoints(authenticate()), pagination_parameters)
 
@@ -47,7 +55,7 @@ class Webhooks(MethodView):
         },
     )
     @blp.response(201, WebhookCreatedSchema)
-    def post(self, data):
+    def post(self, data: dict) -> Created:
         """Add a webhook
 
         The signing secret (`whsec_…`) is in this answer only.
@@ -60,7 +68,7 @@ class WebhookById(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(200, WebhookSchema)
-    def get(self, webhook_id):
+    def get(self, webhook_id: int) -> WebhookEndpoint:
         """Show a webhook"""
         return services.get_endpoint(authenticate(), webhook_id)
 
@@ -68,7 +76,7 @@ class WebhookById(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(WebhookUpdateSchema, example={"events": ["*"], "enabled": True})
     @blp.response(200, WebhookSchema)
-    def patch(self, data, webhook_id):
+    def patch(self, data: dict, webhook_id: int) -> WebhookEndpoint:
         """Change a webhook
 
         A masked header sent with `"value": null` keeps its value; `basic_auth`
@@ -81,7 +89,7 @@ class WebhookById(MethodView):
     @require()
     @blp.doc(security=SECURITY)
     @blp.response(204)
-    def delete(self, webhook_id):
+    def delete(self, webhook_id: int) -> None:
         """Delete a webhook and its delivery log"""
         actor = authenticate()
         services.delete_endpoint(actor, services.get_endpoint(actor, webhook_id))
