@@ -19,6 +19,7 @@ from collections.abc import Hashable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus
 
 from authlib.oauth2 import OAuth2Error
@@ -37,6 +38,10 @@ from idp.oauth.models import OAuthClient
 from idp.ratelimit import failure_throttle
 from idp.security import keyed_digest
 from idp.security import verify_password
+
+if TYPE_CHECKING:
+    from authlib.oauth2.rfc6749 import OAuth2Request
+    from flask import Request
 
 METHODS = ["client_secret_basic", "client_secret_post"]
 #: Capabilities a client may be required to hold, and what each lets it do.
@@ -73,7 +78,7 @@ class ClientAuthenticationFailed(InvalidClientError):
     def __init__(self) -> None:
         super().__init__(description="Client authentication failed.")
 
-    def get_headers(self):
+    def get_headers(self) -> list[tuple[str, str]]:
         challenge = (
             f'Basic realm="idp", error="{self.error}", '
             f'error_description="{self.description}"'
@@ -93,12 +98,12 @@ class ClientAuthenticationThrottled(OAuth2Error):
         )
         self.retry_after = retry_after
 
-    def get_headers(self):
+    def get_headers(self) -> list[tuple[str, str]]:
         return [*super().get_headers(), ("Retry-After", str(self.retry_after))]
 
 
 def require_client(
-    request, capability: str | None = None, methods: list[str] = METHODS
+    request: OAuth2Request, capability: str | None = None, methods: list[str] = METHODS
 ) -> AuthenticatedClient:
     """The verified calling client, holding ``capability`` if one is named.
 
@@ -123,7 +128,7 @@ def require_client(
     return client
 
 
-def verify_client(request, method: str) -> AuthenticatedClient | None:
+def verify_client(request: OAuth2Request, method: str) -> AuthenticatedClient | None:
     """The client that ``method``'s credentials in ``request`` prove, or None.
 
     Authlib's own methods say "The client does not exist on this server" for an
@@ -192,7 +197,7 @@ def _failure_limit() -> str:
 
 
 def basic_credentials(
-    request, header: str = "Authorization"
+    request: OAuth2Request | Request, header: str = "Authorization"
 ) -> tuple[str | None, str | None]:
     """RFC 6749 §2.3.1: the client ID and secret, form-encoded, in HTTP Basic.
 

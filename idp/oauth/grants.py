@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError
 
@@ -19,7 +21,7 @@ class _IssuingGrant:
     # client's credentials in the body (RFC 6749 §2.3.1 allows both).
     TOKEN_ENDPOINT_AUTH_METHODS = METHODS
 
-    def generate_token(self, **kwargs) -> dict:
+    def generate_token(self, **kwargs: Any) -> dict:
         # A client registered without refresh tokens gets none.
         kwargs["include_refresh_token"] = self.request.client.refresh_tokens
         return super().generate_token(**kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
@@ -19,6 +21,9 @@ from idp.oauth.server import check_form_request
 from idp.ratelimit.headers import ratelimit_headers
 from idp.webhooks.outbox import rate_limit_exceeded
 
+if TYPE_CHECKING:
+    from authlib.oauth2.rfc6749 import OAuth2Request
+
 INACTIVE = {"active": False}
 
 
@@ -27,7 +32,9 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
 
     CLIENT_AUTH_METHODS = METHODS
 
-    def create_endpoint_response(self, request):
+    def create_endpoint_response(
+        self, request: OAuth2Request
+    ) -> tuple[int, dict, list[tuple[str, str]]]:
         # A token holding NUL is no token idp issued: inactive, or nothing to
         # revoke; resource servers forward what their callers send.
         check_form_request(TOKEN_ENDPOINT_PARAMETERS, refuse_nul=False)

@@ -10,6 +10,8 @@ limited per source address.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 from flask import jsonify
 from flask import request
@@ -21,9 +23,13 @@ from idp.credentials.leaks import revoke_leaked
 from idp.oauth.views import bp
 from idp.ratelimit import failure_throttle
 
+if TYPE_CHECKING:
+    from flask import Response
+    from flask.typing import ResponseReturnValue
+
 
 @bp.post("/oauth/leaked")
-def leaked():
+def leaked() -> ResponseReturnValue:
     names = [f"leak-reports:{request.remote_addr}"]
     limit = str(current_app.config["LEAK_REPORT_LIMIT"])
     retry_after = failure_throttle().failures_exceeded(names, limit)
@@ -44,7 +50,7 @@ def leaked():
     return jsonify({"received": len(strings)}), 202
 
 
-def _strings(body) -> list[str] | None:
+def _strings(body: object) -> list[str] | None:
     if not isinstance(body, list) or not 0 < len(body) <= MAX_STRINGS:
         return None
     strings = []
@@ -57,7 +63,7 @@ def _strings(body) -> list[str] | None:
     return strings
 
 
-def _error(description: str, status: int):
+def _error(description: str, status: int) -> Response:
     response = jsonify({"error": "invalid_request", "error_description": description})
     response.status_code = status
     return response

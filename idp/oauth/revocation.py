@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from authlib.consts import default_json_headers
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidGrantError
@@ -16,6 +18,9 @@ from idp.oauth.client_auth import require_client
 from idp.oauth.server import TOKEN_ENDPOINT_PARAMETERS
 from idp.oauth.server import check_form_request
 from idp.security import SecretKind
+
+if TYPE_CHECKING:
+    from authlib.oauth2.rfc6749 import OAuth2Request
 
 NOT_REVOKED_HERE = (
     SecretKind.PERSONAL_ACCESS_TOKEN.value,
@@ -37,7 +42,9 @@ class RevocationEndpoint(_RevocationEndpoint):
 
     CLIENT_AUTH_METHODS = METHODS
 
-    def create_endpoint_response(self, request):
+    def create_endpoint_response(
+        self, request: OAuth2Request
+    ) -> tuple[int, dict, list[tuple[str, str]]]:
         # A token holding NUL is no token idp issued: inactive, or nothing to
         # revoke; resource servers forward what their callers send.
         check_form_request(TOKEN_ENDPOINT_PARAMETERS, refuse_nul=False)

@@ -3,6 +3,8 @@ the introspection answer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import post_dump
@@ -115,5 +117,5 @@ class IntrospectionSchema(Schema):
     )
 
     @post_dump
-    def _leave_out_nulls(self, data: dict, **kwargs) -> dict:
+    def _leave_out_nulls(self, data: dict, **kwargs: Any) -> dict:
         return {key: value for key, value in data.items() if value is not None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from authlib.integrations.flask_oauth2 import AuthorizationServer as _Server
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
@@ -21,6 +23,15 @@ from idp.oauth.models import OAuthClient
 from idp.security import SecretKind
 from idp.security import generate_secret
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from authlib.oauth2 import OAuth2Error
+    from authlib.oauth2.rfc6749 import OAuth2Request
+    from authlib.oauth2.rfc6749.grants import BaseGrant
+    from flask import Request
+    from flask import Response
+
 
 class FormPayload(FlaskOAuth2Payload):
     """Parameters from the form body only, empty ones treated as omitted.
@@ -31,12 +42,12 @@ class FormPayload(FlaskOAuth2Payload):
     """
 
     @property
-    def data(self):
+    def data(self) -> dict[str, str]:
         return {key: value for key, value in self._request.form.items() if value}
 
 
 class FormRequest(FlaskOAuth2Request):
-    def __init__(self, request) -> None:
+    def __init__(self, request: Request) -> None:
         super().__init__(request)
         self.payload = FormPayload(request)
 
@@ -62,27 +73,29 @@ class AuthorizationServer(_Server):
     def query_client(self, client_id: str) -> OAuthClient | None:
         return find(OAuthClient, client_id=client_id)
 
-    def save_token(self, token: dict, request) -> None:
+    def save_token(self, token: dict, request: OAuth2Request) -> None:
         raise NotImplementedError("each grant saves its own tokens")
 
-    def create_oauth2_request(self, request) -> FormRequest:
+    def create_oauth2_request(self, request: Request | None) -> FormRequest:
         return FormRequest(flask_request)
 
-    def get_token_grant(self, request):
+    def get_token_grant(self, request: OAuth2Request) -> BaseGrant:
         # Authlib answers a missing grant_type with unsupported_grant_type;
         # it is a missing parameter (RFC 6749 §5.2 invalid_request).
         if not request.payload.grant_type:
             raise InvalidRequestError("Missing 'grant_type' in request.")
         return super().get_token_grant(request)
 
-    def create_token_response(self, request=None):
+    def create_token_response(self, request: Request | None = None) -> Response:
         try:
             check_form_request(TOKEN_PARAMETERS)
         except InvalidRequestError as error:
             return self.handle_error_response(None, error)
         return super().create_token_response(request)
 
-    def handle_error_response(self, request, error):
+    def handle_error_response(
+        self, request: OAuth2Request | None, error: OAuth2Error
+    ) -> Response:
         if isinstance(error, InvalidClientError) and error.status_code == 401:
             error = ClientAuthenticationFailed()
         return super().handle_error_response(request, error)
@@ -116,15 +129,19 @@ def check_form_request(recognised: set[str], *, refuse_nul: bool = True) -> None
             raise InvalidRequestError(f"Parameter '{key}' holds a NUL character.")
 
 
-def _generator(kind: SecretKind):
-    def generate(**kwargs) -> str:
+def _generator(kind: SecretKind) -> Callable[..., str]:
+    def generate(**kwargs: object) -> str:
         return generate_secret(kind)
 
     return generate
 
 
-def _token_endpoint_method(method: str):
-    def authenticate(query_client, request) -> OAuthClient | None:
+def _token_endpoint_method(
+    method: str,
+) -> Callable[[Callable, OAuth2Request], OAuthClient | None]:
+    def authenticate(
+        query_client: Callable, request: OAuth2Request
+    ) -> OAuthClient | None:
         verified = verify_client(request, method)
         return verified and db.session.get(OAuthClient, verified.id)
 

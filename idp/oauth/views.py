@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint
 from flask import current_app
@@ -11,15 +13,20 @@ from flask import request
 from idp import metrics
 from idp.oauth.metadata import metadata
 
+if TYPE_CHECKING:
+    from flask import Response
+
+    from idp.oauth.server import AuthorizationServer
+
 bp = Blueprint("oauth", __name__)
 
 
-def server():
+def server() -> AuthorizationServer:
     return current_app.extensions["idp.oauth"]
 
 
 @bp.post("/oauth/token")
-def token():
+def token() -> Response:
     grant_type = request.form.get("grant_type")
     try:
         response = server().create_token_response()
@@ -39,22 +46,22 @@ def token():
 
 
 @bp.post("/oauth/introspect")
-def introspect():
+def introspect() -> Response:
     with metrics.INTROSPECT_SECONDS.time():
         return server().create_endpoint_response("introspection")
 
 
 @bp.post("/oauth/revoke")
-def revoke():
+def revoke() -> Response:
     return server().create_endpoint_response("revocation")
 
 
 @bp.get("/.well-known/oauth-authorization-server")
-def authorization_server_metadata():
+def authorization_server_metadata() -> Response:
     return jsonify(metadata())
 
 
 @bp.errorhandler(OAuth2Error)
-def oauth_error(error: OAuth2Error):
+def oauth_error(error: OAuth2Error) -> Response:
     """Errors raised before Authlib's own handling (e.g. an http:// URL)."""
     return server().handle_error_response(None, error)
