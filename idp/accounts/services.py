@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import has_request_context
 from flask import request
 from sqlalchemy import delete
@@ -36,6 +38,12 @@ from idp.security import verify_password
 from idp.timeutil import utcnow
 from idp.webhooks.events import operator_data
 from idp.webhooks.outbox import emit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from idp.credentials.models import ApiAccount
+    from idp.credentials.models import ApiKey
 
 
 def get_profile(name: str) -> Profile:
@@ -279,7 +287,7 @@ def delete_profile(profile: Profile) -> None:
     changes.commit(changes.tag("profile", profile.id))
 
 
-def recheck_credentials(operators) -> None:
+def recheck_credentials(operators: Iterable[Operator]) -> None:
     """End API accounts and keys whose maker could not make them now.
 
     Called when rights may have risen: an admin who made a credential for a
@@ -307,7 +315,7 @@ def recheck_credentials(operators) -> None:
                     _end(row)
 
 
-def _end(row) -> None:
+def _end(row: ApiAccount | ApiKey) -> None:
     if hasattr(row, "revoked_at"):
         if row.revoked_at is None:
             row.revoked_at = utcnow()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
@@ -13,6 +14,10 @@ from idp.audit.schemas import AuditFilterSchema
 from idp.audit.schemas import AuditRecordSchema
 from idp.commands import json_option
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TextIO
+
 audit_group = click.Group(
     "audit", help="The audit log: who changed what, when, from where."
 )
@@ -20,7 +25,7 @@ audit_group = click.Group(
 _RECORD = AuditRecordSchema()
 
 
-def filter_options(func):
+def filter_options(func: Callable) -> Callable:
     """The filters of GET /api/v1/audit, checked by the same schema."""
     for option in reversed(
         [
@@ -54,7 +59,7 @@ def _filters(given: dict) -> dict:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @json_option
 @with_appcontext
-def audit_list(limit: int, as_json: bool, **given) -> None:
+def audit_list(limit: int, as_json: bool, **given: str | None) -> None:
     """The latest records, newest first."""
     rows = log.records(**_filters(given)).page(0, limit)
     if as_json:
@@ -77,7 +82,7 @@ def audit_list(limit: int, as_json: bool, **given) -> None:
     help="A file to write; default standard output.",
 )
 @with_appcontext
-def audit_export(output, **given) -> None:
+def audit_export(output: TextIO, **given: str | None) -> None:
     """Every matching record as JSON lines, oldest first."""
     listing = log.records(**_filters(given), oldest_first=True)
     for row in log.stream(listing):

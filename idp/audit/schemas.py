@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from marshmallow import EXCLUDE
 from marshmallow import Schema
@@ -75,7 +76,7 @@ class AuditFilterSchema(InputSchema):
     )
 
     @post_load
-    def naive_utc(self, data, **kwargs):
+    def naive_utc(self, data: dict, **kwargs: Any) -> dict:
         """idp stores naive UTC."""
         for key in ("since", "until"):
             if key in data:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from idp.accounts.models import Operator
 from idp.accounts.modules import MODULES_TAG
@@ -42,7 +43,9 @@ class ActiveCredential:
     family_id: str | None = None
 
     @classmethod
-    def of(cls, operator: Operator, modules: list[str], **fields) -> ActiveCredential:
+    def of(
+        cls, operator: Operator, modules: list[str], **fields: Any
+    ) -> ActiveCredential:
         return cls(
             operator_id=operator.id,
             profile_id=operator.profile_id,

@@ -10,6 +10,8 @@ one is rotated by an admin.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from idp.audit.log import record
@@ -24,6 +26,9 @@ from idp.security import is_well_formed
 from idp.security import token_digest
 from idp.webhooks.events import credential_data
 from idp.webhooks.outbox import emit
+
+if TYPE_CHECKING:
+    from idp.accounts.models import Operator
 
 #: The most strings one report may hold.
 MAX_STRINGS = 1000
@@ -91,7 +96,7 @@ def _revoke(secret: str) -> int:
     return 0
 
 
-def _leaked(kind: str, identifier: str, operator) -> None:
+def _leaked(kind: str, identifier: str, operator: Operator) -> None:
     """credential.leaked, as an event for its owner and in the audit log."""
     data = credential_data(kind, identifier, operator)
     emit("credential.leaked", data)

@@ -58,7 +58,7 @@ def record_client_use(client_id: int) -> None:
 _lock = threading.Lock()
 
 
-def _record(model, row_id: int, kind: str) -> None:
+def _record(model: type[db.Model], row_id: int, kind: str) -> None:
     """Best-effort: a database that refuses the write (read-only, full) must not
     fail the introspection that only wanted to note it."""
     with _lock:

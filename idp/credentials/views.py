@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint
 from flask import jsonify
 from flask import request
@@ -10,13 +12,16 @@ from idp.accounts import services as accounts
 from idp.credentials import services
 from idp.credentials.schemas import ApiAccountCreatedSchema
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
 bp = Blueprint("credentials", __name__)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @bp.post("/register")
-def register():
+def register() -> ResponseReturnValue:
     """An operator, with its own login in HTTP Basic, creates an API account for itself.
 
     The answer carries the new pair once. A wrong login, an unknown user and a

@@ -46,7 +46,7 @@ return {count, ttl, redis.call('GET', KEYS[2])}
 
 
 def _uncounted(
-    limiter: OperatorLimiter, operator_id: int, limit: str | None = None, *rest
+    limiter: OperatorLimiter, operator_id: int, limit: str | None = None, *rest: object
 ) -> Window:
     """The answer of a call the store could not count: the whole limit remains."""
     item = parse_limit(limit or limiter.default)
