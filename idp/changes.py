@@ -30,6 +30,7 @@ import random
 import threading
 import time
 from collections.abc import Hashable
+from typing import TYPE_CHECKING
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,6 +46,9 @@ from idp.store import slot_tag
 from idp.store import slot_tags
 from idp.store import store
 from idp.timeutil import utcnow
+
+if TYPE_CHECKING:
+    import datetime
 
 log = logging.getLogger(__name__)
 _unread = OncePerInterval(log)
@@ -101,7 +105,9 @@ class Memory:
         entry = self._entries.get(key)
         return entry and entry[0]
 
-    def put(self, key: Hashable, value: Any, tags: tuple[Tag, ...], seen) -> None:
+    def put(
+        self, key: Hashable, value: Any, tags: tuple[Tag, ...], seen: int | None
+    ) -> None:
         """Keep ``value`` unless a change was read since it was looked up."""
         with self.lock:
             if seen is None or seen != self.seen:
@@ -332,7 +338,7 @@ def read_changes() -> None:
     db.session.commit()  # end the read transaction; nothing to write
 
 
-def purge_before(cutoff) -> int:
+def purge_before(cutoff: datetime.datetime) -> int:
     """Delete change rows older than ``cutoff``; processes that missed them start over."""
     deleted = db.session.execute(sa.delete(Change).where(Change.at < cutoff)).rowcount
     db.session.commit()

@@ -24,7 +24,9 @@ class Duration(click.ParamType):
 
     name = "duration"
 
-    def convert(self, value: Any, param, ctx) -> int:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
         if isinstance(value, int):
             return value
         match = _DURATION.fullmatch(str(value).strip())
@@ -44,7 +46,9 @@ class RateLimit(click.ParamType):
 
     name = "rate"
 
-    def convert(self, value: Any, param, ctx) -> str:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str:
         if value == "":
             return value  # `operator set --rate-limit ""` restores the default
         try:
@@ -59,12 +63,12 @@ json_option = click.option(
 )
 
 
-def command(group: click.Group, name: str, **kwargs) -> Callable:
+def command(group: click.Group, name: str, **kwargs: Any) -> Callable:
     """A subcommand with --json, an app context, and domain errors as usage errors."""
 
     def decorate(func: Callable) -> Callable:
         @functools.wraps(func)
-        def run(*args, as_json: bool, **kw):
+        def run(*args: Any, as_json: bool, **kw: Any) -> None:
             try:
                 result = func(*args, **kw)
             except DomainError as error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from typing import TYPE_CHECKING
 from typing import Any
 
 import limits
@@ -20,6 +21,9 @@ from idp.store import parse_url as parse_redis_url
 from idp.webhooks.schedule import parse_duration
 from idp.webhooks.schedule import parse_schedule
 from idp.webhooks.ssrf import parse_networks
+
+if TYPE_CHECKING:
+    from flask import Config
 
 DEFAULTS: dict[str, Any] = {
     # Signs console sessions and keys the in-process secret caches. Required
@@ -215,7 +219,7 @@ def check_config(app: Flask, *, serving: bool = True) -> None:
     _check_webhook_delivery(config)
 
 
-def _check_webhook_delivery(config) -> None:
+def _check_webhook_delivery(config: Config) -> None:
     try:
         parse_schedule(config["WEBHOOK_RETRY_SCHEDULE"])
     except (TypeError, ValueError) as error:

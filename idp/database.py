@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import Select
@@ -15,12 +17,22 @@ from idp.extensions import db
 from idp.extensions import migrate
 from idp.watchdog import Watchdog
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from flask import Config
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
+
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 #: The largest id an INTEGER column holds on every backend.
 MAX_ID = 2**31 - 1
 
 
-def find(model, **criteria):
+_Row = TypeVar("_Row")
+
+
+def find(model: type[_Row], **criteria: object) -> _Row | None:
     """The one row of ``model`` with these column values, or None.
 
     Text holding NUL matches nothing: PostgreSQL refuses it in a query (a 500
@@ -41,7 +53,7 @@ class Listing:
     def __init__(self, statement: Select) -> None:
         self.statement = statement
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator:
         return iter(db.session.scalars(self.statement).all())
 
     def count(self) -> int:
@@ -52,7 +64,7 @@ class Listing:
         return list(db.session.scalars(self.statement.offset(offset).limit(size)))
 
 
-def engine_options(config) -> dict:
+def engine_options(config: Config) -> dict:
     """Bounded waits, so that a database that hangs is a 503, not a hung request.
 
     PostgreSQL gets a connect timeout, statement and lock timeouts, and a
@@ -90,7 +102,9 @@ def init_app(app: Flask) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry
+) -> None:
     """Foreign keys (ON DELETE CASCADE) and waiting on locks, as PostgreSQL does."""
     if type(dbapi_connection).__module__ != "sqlite3":
         return

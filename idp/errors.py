@@ -140,19 +140,19 @@ def register_error_handlers(app: Flask) -> None:
     """Every error on a machine endpoint is JSON, from here."""
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> HTTPException | Response:
         if request.path.startswith("/console"):
             return error
         return http_error_response(error)
 
     @app.errorhandler(DomainError)
-    def domain_error(error: DomainError):
+    def domain_error(error: DomainError) -> Response:
         field = getattr(error, "field", None)
         errors = {field: [str(error)]} if field else None
         return problem(error.status, str(error), errors=errors)
 
     @app.errorhandler(ApiError)
-    def api_error(error: ApiError):
+    def api_error(error: ApiError) -> Response:
         return problem(error.status, error.detail, headers=error.headers)
 
     # Not app.logger: reading it installs Flask's handler on the idp logger,
@@ -160,7 +160,7 @@ def register_error_handlers(app: Flask) -> None:
     outage_log = OncePerInterval(logging.getLogger(__name__))
 
     @app.errorhandler(DBAPIError)
-    def database_error(error: DBAPIError):
+    def database_error(error: DBAPIError) -> Response:
         if not database_unavailable(error):
             return unexpected_error(error)
         from idp.extensions import db
@@ -180,7 +180,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):
+    def unexpected_error(error: Exception) -> Response:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return http_error_response(InternalServerError())
 

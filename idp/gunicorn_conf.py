@@ -6,6 +6,8 @@ read below. App processes are stateless: scale out by adding workers or hosts,
 with PostgreSQL and Redis shared by all of them.
 """
 
+from __future__ import annotations
+
 import atexit
 import ipaddress
 import multiprocessing
@@ -13,6 +15,12 @@ import os
 import shutil
 import socket
 import tempfile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.sock import BaseSocket
+    from gunicorn.workers.base import Worker
 
 # Before anything imports prometheus_client: every worker then writes its
 # samples to files here, and /metrics adds them up (idp.metrics).
@@ -50,7 +58,7 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %(request_id)s'
 errorlog = "-"
 
 
-def on_starting(server):
+def on_starting(server: Arbiter) -> None:
     """Spread connections over the workers; clear a named metrics directory.
 
     A kept-alive connection stays with the worker that accepted it, and from one
@@ -82,13 +90,13 @@ def on_starting(server):
     server.log.info("metrics samples in %s", directory)
 
 
-def child_exit(server, worker):
+def child_exit(server: Arbiter, worker: Worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
 
 
-def when_ready(server):
+def when_ready(server: Arbiter) -> None:
     """Refuse, before any worker starts, what only seems to work.
 
     Several workers without Redis would each count their own rate limits (30 a
@@ -139,14 +147,14 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _is_loopback(listener) -> bool:
+def _is_loopback(listener: BaseSocket) -> bool:
     """The socket gunicorn listens on, however it came (bind, fd://, systemd)."""
     if listener.sock.family == socket.AF_UNIX:
         return True
     return ipaddress.ip_address(listener.sock.getsockname()[0]).is_loopback
 
 
-def _address_is_loopback(address) -> bool:
+def _address_is_loopback(address: tuple | str) -> bool:
     """A (host, port) bind address every one of whose resolutions is loopback."""
     if not isinstance(address, tuple):
         return isinstance(address, str)  # a unix socket path
@@ -158,6 +166,6 @@ def _address_is_loopback(address) -> bool:
     return all(ipaddress.ip_address(entry[4][0]).is_loopback for entry in found)
 
 
-def _refuse(server, message: str) -> None:
+def _refuse(server: Arbiter, message: str) -> None:
     server.log.error(message)
     server.halt(exit_status=1)

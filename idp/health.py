@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint
 from flask import jsonify
 from flask import request
@@ -10,17 +12,20 @@ from sqlalchemy import text
 from idp.extensions import db
 from idp.store import store
 
+if TYPE_CHECKING:
+    from flask import Response
+
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     """The process answers; nothing else is checked."""
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> tuple[Response, int]:
     """Whether this instance can serve: the database answers and accepts writes.
 
     Redis's state is reported but does not decide, since introspection keeps

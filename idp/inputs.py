@@ -10,6 +10,7 @@ before any view runs.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from flask import request
@@ -17,15 +18,28 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestTimeout
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterable
+    from collections.abc import Iterator
+    from typing import IO
+
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse
+    from _typeshed.wsgi import WSGIApplication
+    from _typeshed.wsgi import WSGIEnvironment
+
 
 class _GuardedInput:
     """``wsgi.input`` whose failures are the client's (400, or 408 when it stalls)."""
 
-    def __init__(self, stream, environ) -> None:
+    def __init__(self, stream: IO[bytes], environ: WSGIEnvironment) -> None:
         self._stream = stream
         self._environ = environ
 
-    def _read(self, method, *args):
+    def _read(
+        self, method: Callable[..., bytes | list[bytes]], *args: int
+    ) -> bytes | list[bytes]:
         try:
             return method(*args)
         except HTTPException:
@@ -39,16 +53,16 @@ class _GuardedInput:
                 ) from None
             raise BadRequest("The request body is malformed.") from None
 
-    def read(self, *args):
+    def read(self, *args: int) -> bytes:
         return self._read(self._stream.read, *args)
 
-    def readline(self, *args):
+    def readline(self, *args: int) -> bytes:
         return self._read(self._stream.readline, *args)
 
-    def readlines(self, *args):
+    def readlines(self, *args: int) -> list[bytes]:
         return self._read(self._stream.readlines, *args)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         return iter(self.readline, b"")
 
 
@@ -59,18 +73,24 @@ class GuardedInputMiddleware:
     a client that stops sending holds a thread that long, not forever.
     """
 
-    def __init__(self, app, timeout: float) -> None:
+    def __init__(self, app: WSGIApplication, timeout: float) -> None:
         self.app = app
         self.timeout = timeout
 
-    def __call__(self, environ, start_response):
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
         sock = environ.get("gunicorn.socket")
         if sock is not None:
             sock.settimeout(self.timeout)
         if "wsgi.input" in environ:
             environ["wsgi.input"] = _GuardedInput(environ["wsgi.input"], environ)
 
-        def start(status, headers, exc_info=None):
+        def start(
+            status: str,
+            headers: list[tuple[str, str]],
+            exc_info: OptExcInfo | None = None,
+        ) -> Callable[[bytes], object]:
             if environ.get("idp.close_connection"):
                 headers = [*headers, ("Connection", "close")]
             return start_response(status, headers, exc_info)

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 import uuid
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from flask import Flask
@@ -22,6 +23,11 @@ from flask import g
 from flask import has_request_context
 from flask import request
 from gunicorn.glogging import Logger
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+    from gunicorn.http.message import Request as GunicornRequest
+    from gunicorn.http.wsgi import Response as GunicornResponse
 
 REDACTED = "REDACTED"
 
@@ -37,7 +43,13 @@ def redact_query(query: str) -> str:
 class AccessLogger(Logger):
     """gunicorn's logger, with query values redacted in every request atom."""
 
-    def atoms(self, resp, req, environ, request_time):
+    def atoms(
+        self,
+        resp: GunicornResponse,
+        req: GunicornRequest,
+        environ: WSGIEnvironment,
+        request_time: dt.timedelta,
+    ) -> dict[str, str]:
         atoms = super().atoms(resp, req, environ, request_time)
         query = redact_query(environ.get("QUERY_STRING", ""))
         target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
@@ -50,7 +62,13 @@ class AccessLogger(Logger):
         # Headers carry credentials (Authorization, cookies): none is logged.
         return {k: v for k, v in atoms.items() if not k.startswith("{")}
 
-    def access(self, resp, req, environ, request_time) -> None:
+    def access(
+        self,
+        resp: GunicornResponse,
+        req: GunicornRequest,
+        environ: WSGIEnvironment,
+        request_time: dt.timedelta,
+    ) -> None:
         """The access line; in JSON, its parts as fields with the request ID."""
         if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
             return

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+from typing import TYPE_CHECKING
 
 from flask import Blueprint
 from flask import Response
@@ -24,6 +25,10 @@ from prometheus_client import Counter
 from prometheus_client import Histogram
 from prometheus_client import generate_latest
 from prometheus_client import multiprocess
+
+if TYPE_CHECKING:
+    from idp.credentials.active import ActiveCredential
+    from idp.ratelimit.limiter import Window
 
 bp = Blueprint("metrics", __name__)
 
@@ -109,7 +114,9 @@ def token_request(grant_type: str | None, result: str) -> None:
     ).inc()
 
 
-def introspection_result(counters: dict, active, window) -> None:
+def introspection_result(
+    counters: dict, active: ActiveCredential | None, window: Window | None
+) -> None:
     """Count one verdict: inactive, active, or active but over its limit."""
     if active is None:
         counters["inactive"].inc()

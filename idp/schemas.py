@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import Schema
 from marshmallow import ValidationError
@@ -19,7 +20,9 @@ from idp.names import Rule
 class UtcDateTime(fields.DateTime):
     """idp stores naive UTC; every answer says so, as the CLI does: ...T21:00:00Z."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(
+        self, value: dt.datetime | None, attr: str | None, obj: object, **kwargs: Any
+    ) -> str | None:
         return utc_text(value)
 
 
@@ -48,7 +51,7 @@ class InputSchema(Schema):
     """
 
     @pre_load
-    def refuse_nul(self, data, **kwargs):
+    def refuse_nul(self, data: object, **kwargs: Any) -> object:
         if isinstance(data, Mapping):  # a JSON body, or query arguments
             errors = {
                 str(key): [NUL_MESSAGE]
@@ -63,7 +66,7 @@ class InputSchema(Schema):
 NUL_MESSAGE = "Must not contain a NUL character."
 
 
-def _holds_nul(value) -> bool:
+def _holds_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
@@ -83,17 +86,17 @@ class CreatedSchema(Schema):
     SECRET_FIELD = ""
 
     @pre_dump
-    def _row_and_secret(self, created: Created, **kwargs) -> _RowAndSecret:
+    def _row_and_secret(self, created: Created, **kwargs: Any) -> _RowAndSecret:
         return _RowAndSecret(created.row, self.SECRET_FIELD, created.secret)
 
 
 class _RowAndSecret:
     """A row's attributes, and its secret under one name, for the length of a dump."""
 
-    def __init__(self, row, name: str, secret: str | None) -> None:
+    def __init__(self, row: object, name: str, secret: str | None) -> None:
         self._row = row
         self._name = name
         self._secret = secret
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return self._secret if name == self._name else getattr(self._row, name)

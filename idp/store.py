@@ -21,6 +21,7 @@ import threading
 import urllib.parse
 from dataclasses import dataclass
 from dataclasses import field
+from typing import TYPE_CHECKING
 from typing import Any
 
 import redis
@@ -32,6 +33,9 @@ from redis.connection import Encoder
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS
 from redis.crc import key_slot
 from redis.sentinel import Sentinel
+
+if TYPE_CHECKING:
+    from redis.connection import AbstractConnection
 
 SCHEMES = ("redis", "rediss", "redis+cluster", "redis+sentinel")
 
@@ -147,11 +151,11 @@ def _connect(app: Flask, target: RedisTarget) -> redis.Redis | LazyCluster:
     timeouts = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     auth = {"username": target.username, "password": target.password}
 
-    def on_connect(connection) -> None:
+    def on_connect(connection: AbstractConnection) -> None:
         connection.on_connect()
         memory.doubt = True
 
-    def after_connect(connection) -> None:
+    def after_connect(connection: AbstractConnection) -> None:
         # RedisCluster has run connection.on_connect() before calling this.
         memory.doubt = True
 

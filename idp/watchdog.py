@@ -13,8 +13,15 @@ import itertools
 import socket
 import threading
 import time
+from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.engine.interfaces import DBAPIConnection
 
 _CONNECTION_METHODS = ("do_ping", "do_commit", "do_rollback")
 _CURSOR_METHODS = ("do_execute", "do_execute_no_params", "do_executemany")
@@ -40,8 +47,12 @@ class Watchdog:
                 self._wrap(getattr(dialect, name), lambda c: c.connection),
             )
 
-    def _wrap(self, method, connection_of):
-        def guarded(first, *args, **kwargs):
+    def _wrap(
+        self,
+        method: Callable[..., Any],
+        connection_of: Callable[[Any], DBAPIConnection],
+    ) -> Callable[..., Any]:
+        def guarded(first: object, *args: Any, **kwargs: Any) -> Any:
             token = self._arm(connection_of(first))
             try:
                 return method(first, *args, **kwargs)
@@ -51,7 +62,7 @@ class Watchdog:
 
         return guarded
 
-    def _arm(self, dbapi_connection) -> int | None:
+    def _arm(self, dbapi_connection: DBAPIConnection) -> int | None:
         try:
             fd = dbapi_connection.pgconn.socket
         except Exception:  # not connected, or not psycopg: nothing to watch
