@@ -271,19 +271,30 @@ def confirm(head: int | None, *, reachable: bool) -> bool:
     ``reachable`` False when Redis failed this time.
     """
     mem = memory()
-    if reachable and mem.unpublished:
-        number, mem.unpublished = mem.unpublished, 0
-        _publish(number)  # published at the first contact after the failure
+    # A change this process wrote but could not publish: Redis's head cannot
+    # show it, so this process reads it now, and publishes it at first contact.
+    unpublished, mem.unpublished = mem.unpublished, 0
+    if unpublished and reachable:
+        _publish(unpublished)
+    elif unpublished:
+        mem.unpublished = unpublished
     must_read = (
         not reachable
         or mem.doubt
+        or unpublished
         or head is None
         or head != mem.seen
         or time.monotonic() - mem.read_at > current_app.config["CHANGES_POLL_SECONDS"]
     )
     # Only the periodic read is due, and Redis vouches nothing changed: a
     # database that cannot answer it now cannot have taken a change either.
-    vouched = reachable and not mem.doubt and head is not None and head == mem.seen
+    vouched = (
+        reachable
+        and not mem.doubt
+        and not unpublished
+        and head is not None
+        and head == mem.seen
+    )
     if must_read:
         try:
             read_changes()

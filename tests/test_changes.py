@@ -58,3 +58,25 @@ def test_a_database_outage_does_not_stop_answers_redis_vouches_for(
     with app.app_context():
         changes.store().incr(changes.head_key())  # a change it has not read
     assert oauth_actions.introspect(caller, token).status_code == 503
+
+
+def test_a_change_this_process_could_not_publish_is_read_at_its_next_request(
+    app, oauth_actions, monkeypatch
+):
+    """The publish failed (a Cluster master down), so Redis still holds the
+    head this process has read; only the process knows it wrote a change since.
+    Its next introspection must read it, not trust the head."""
+    import redis
+
+    login = oauth_actions.login()
+    caller = oauth_actions.resource_server()
+    token = login["access_token"]
+    assert oauth_actions.introspect(caller, token).json["active"]  # remembered
+
+    def unreachable() -> list[str]:
+        raise redis.ConnectionError("Connection refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(changes, "head_keys", unreachable)
+        assert oauth_actions.revoke("script", login["secret"], token).status_code == 200
+    assert oauth_actions.introspect(caller, token).json == {"active": False}
