@@ -8,6 +8,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import time
 
 import pytest
 import redis
@@ -94,6 +95,19 @@ def test_loopback_in_any_form_starts_without_an_issuer(tmp_path, bind):
     assert "Booting worker" in line, line
 
 
+def _wait_for_listeners(port: int, workers: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        listing = subprocess.run(
+            ["ss", "-Htlnp", f"( sport = :{port} )"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        if len(set(re.findall(r"pid=(\d+)", listing))) >= workers:
+            return
+        assert time.monotonic() < deadline, listing
+        time.sleep(0.1)
+
+
 @pytest.mark.skipif(shutil.which("ss") is None, reason="needs ss (iproute2)")
 def test_kept_alive_connections_spread_over_the_workers(tmp_path):
     """From one shared socket a single worker often took a whole pool; not any more."""
@@ -116,6 +130,9 @@ def test_kept_alive_connections_spread_over_the_workers(tmp_path):
         http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(16)
     ]
     try:
+        # The kernel spreads over the sockets bound so far: on a loaded machine
+        # the second worker may still be booting when the first answers.
+        _wait_for_listeners(port, 2)
         for connection in pool:  # each opened and kept alive, as a client pool does
             connection.request("GET", "/healthz")
             assert connection.getresponse().read()
