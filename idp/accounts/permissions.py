@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.models import ACTIONS
 from idp.accounts.models import Level
 from idp.accounts.models import Operator
@@ -30,12 +31,6 @@ class Action(StrEnum):
     CREATE = "create"
     LIST = "list"
     REVOKE = "revoke"
-
-
-class Kind(StrEnum):
-    PERSONAL_ACCESS_TOKEN = "personal_access_token"
-    API_ACCOUNT = "api_account"
-    API_KEY = "api_key"
 
 
 class Right(StrEnum):
@@ -62,7 +57,9 @@ def is_admin(operator: Operator) -> bool:
     return operator.is_owner or operator.profile.manage_users
 
 
-def may(actor: Operator | None, action: Action, kind: Kind, target: Operator) -> bool:
+def may(
+    actor: Operator | None, action: Action, kind: CredentialKind, target: Operator
+) -> bool:
     """Whether ``actor`` may ``action`` a ``kind`` credential of ``target``."""
     if actor is None:
         return True  # the administrator at the command line
@@ -71,7 +68,7 @@ def may(actor: Operator | None, action: Action, kind: Kind, target: Operator) ->
         return False
     if actor.id == target.id:
         # Anyone manages its own tokens and accounts; keys are an admin's job.
-        return kind != Kind.API_KEY or is_admin(actor)
+        return kind != CredentialKind.API_KEY or is_admin(actor)
     if not is_admin(actor):
         return False
     if action == Action.LIST:
@@ -82,7 +79,9 @@ def may(actor: Operator | None, action: Action, kind: Kind, target: Operator) ->
     if action == Action.CREATE:
         # A personal access token is personal: nobody makes one for someone
         # else; and a credential of someone stronger would lend its rights.
-        return kind != Kind.PERSONAL_ACCESS_TOKEN and holds(actor, target.profile)
+        return kind != CredentialKind.PERSONAL_ACCESS_TOKEN and holds(
+            actor, target.profile
+        )
     return True
 
 
@@ -225,14 +224,16 @@ def require_holds(actor: Operator | None, profile: Profile) -> None:
 
 
 def require(
-    actor: Operator | None, action: Action, kind: Kind, target: Operator
+    actor: Operator | None, action: Action, kind: CredentialKind, target: Operator
 ) -> None:
     """Raise :class:`Forbidden` unless :func:`may` allows it."""
     if not may(actor, action, kind, target):
         refuse(action, kind)
 
 
-def require_others(actor: Operator | None, action: Action, kind: Kind) -> None:
+def require_others(
+    actor: Operator | None, action: Action, kind: CredentialKind
+) -> None:
     """Before another operator is even looked up: only admins act on others.
 
     So that someone who may act only on itself cannot tell from 403 and 404
@@ -242,6 +243,6 @@ def require_others(actor: Operator | None, action: Action, kind: Kind) -> None:
         refuse(action, kind)
 
 
-def refuse(action: Action, kind: Kind) -> None:
+def refuse(action: Action, kind: CredentialKind) -> None:
     """The one refusal for credentials, whether or not the target exists."""
     raise Forbidden(f"You may not {action} this operator's {kind.replace('_', ' ')}s.")

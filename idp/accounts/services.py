@@ -14,6 +14,7 @@ from idp import changes
 from idp import metrics
 from idp import names
 from idp.accounts import permissions
+from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.models import ACTIONS
 from idp.accounts.models import Level
 from idp.accounts.models import ModulePermission
@@ -299,8 +300,8 @@ def recheck_credentials(operators: Iterable[Operator]) -> None:
 
     for operator in operators:
         for model, kind in (
-            (ApiAccount, permissions.Kind.API_ACCOUNT),
-            (ApiKey, permissions.Kind.API_KEY),
+            (ApiAccount, CredentialKind.API_ACCOUNT),
+            (ApiKey, CredentialKind.API_KEY),
         ):
             made_by_others = select(model).where(
                 model.operator_id == operator.id,

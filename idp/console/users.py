@@ -29,10 +29,10 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 
 from idp.accounts import services as accounts
+from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.permissions import Action
-from idp.accounts.permissions import Kind
 from idp.accounts.permissions import Right
 from idp.accounts.permissions import may
 from idp.accounts.permissions import may_change
@@ -198,7 +198,7 @@ def users_tokens(username: str) -> ResponseReturnValue:
         page=paginate(
             credentials.list_personal_access_tokens(current_operator(), operator)
         ),
-        may_revoke=_may(Action.REVOKE, Kind.PERSONAL_ACCESS_TOKEN, operator),
+        may_revoke=_may(Action.REVOKE, CredentialKind.PERSONAL_ACCESS_TOKEN, operator),
     )
 
 
@@ -257,8 +257,8 @@ def users_accounts(username: str) -> ResponseReturnValue:
         operator=operator,
         kinds=KIND_LABELS,
         page=paginate(credentials.list_api_accounts(current_operator(), operator)),
-        may_create=_may(Action.CREATE, Kind.API_ACCOUNT, operator),
-        may_revoke=_may(Action.REVOKE, Kind.API_ACCOUNT, operator),
+        may_create=_may(Action.CREATE, CredentialKind.API_ACCOUNT, operator),
+        may_revoke=_may(Action.REVOKE, CredentialKind.API_ACCOUNT, operator),
     )
 
 
@@ -318,8 +318,8 @@ def users_keys(username: str) -> ResponseReturnValue:
         kinds=KIND_LABELS,
         form=form,
         page=paginate(credentials.list_api_keys(current_operator(), operator)),
-        may_create=_may(Action.CREATE, Kind.API_KEY, operator),
-        may_revoke=_may(Action.REVOKE, Kind.API_KEY, operator),
+        may_create=_may(Action.CREATE, CredentialKind.API_KEY, operator),
+        may_revoke=_may(Action.REVOKE, CredentialKind.API_KEY, operator),
     )
 
 
@@ -348,6 +348,6 @@ def users_keys_revoke(username: str, public_key: str) -> ResponseReturnValue:
     )
 
 
-def _may(action: Action, kind: Kind, target: Operator) -> bool:
+def _may(action: Action, kind: CredentialKind, target: Operator) -> bool:
     """Whether to offer the button; the service decides again on the click."""
     return may(current_operator(), action, kind, target)

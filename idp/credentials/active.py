@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.models import Operator
 from idp.accounts.modules import MODULES_TAG
-
-
-class CredentialKind(StrEnum):
-    """The `credential` member of an introspection answer."""
-
-    OAUTH_ACCESS_TOKEN = "oauth_access_token"
-    OAUTH_REFRESH_TOKEN = "oauth_refresh_token"
-    PERSONAL_ACCESS_TOKEN = "personal_access_token"
-    API_ACCOUNT = "api_account"
-    API_KEY = "api_key"
-
 
 #: Kinds a resource server receives as `Authorization: Bearer`.
 BEARER_KINDS = (CredentialKind.OAUTH_ACCESS_TOKEN, CredentialKind.PERSONAL_ACCESS_TOKEN)

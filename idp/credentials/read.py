@@ -19,9 +19,9 @@ from cachetools import TTLCache
 from sqlalchemy import select
 
 from idp import changes
+from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.modules import declared_modules
 from idp.credentials.active import ActiveCredential
-from idp.credentials.active import CredentialKind
 from idp.credentials.models import API_ACCOUNT_USERNAME
 from idp.credentials.models import API_PUBLIC_KEY
 from idp.credentials.models import ApiAccount

@@ -13,14 +13,13 @@ import secrets
 from sqlalchemy import select
 
 from idp import changes
+from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.permissions import Action
-from idp.accounts.permissions import Kind
 from idp.accounts.permissions import require
 from idp.audit.log import record
 from idp.created import Created
-from idp.credentials.active import CredentialKind
 from idp.credentials.models import API_ACCOUNT_USERNAME
 from idp.credentials.models import API_PUBLIC_KEY
 from idp.credentials.models import ApiAccount
@@ -38,7 +37,9 @@ from idp.webhooks.events import credential_data as _data
 from idp.webhooks.outbox import emit
 
 
-def _announce(event: str, kind: Kind, identifier: str, operator: Operator) -> None:
+def _announce(
+    event: str, kind: CredentialKind, identifier: str, operator: Operator
+) -> None:
     """A credential change's webhook event and audit record, in its transaction."""
     data = _data(kind, identifier, operator)
     emit(event, data)
@@ -57,7 +58,7 @@ def issue_personal_access_token(
     expires_in: int | None = None,
 ) -> Created:
     """A new token for ``operator`` and its secret, to be shown once."""
-    require(actor, Action.CREATE, Kind.PERSONAL_ACCESS_TOKEN, operator)
+    require(actor, Action.CREATE, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
     if operator.kind != OperatorKind.PERSON:
         raise InvalidInput("An API member authenticates with API keys, not tokens.")
     name = name.strip()
@@ -78,14 +79,16 @@ def issue_personal_access_token(
         expires_at=now + dt.timedelta(seconds=expires_in) if expires_in else None,
     )
     db.session.add(token)
-    _announce("credential.created", Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator)
+    _announce(
+        "credential.created", CredentialKind.PERSONAL_ACCESS_TOKEN, token.hint, operator
+    )
     db.session.commit()
     return Created(token, secret)
 
 
 def list_personal_access_tokens(actor: Operator | None, operator: Operator) -> Listing:
     """The operator's tokens that were not revoked, newest first."""
-    require(actor, Action.LIST, Kind.PERSONAL_ACCESS_TOKEN, operator)
+    require(actor, Action.LIST, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
     return Listing(
         select(PersonalAccessToken)
         .filter_by(operator_id=operator.id, revoked_at=None)
@@ -97,7 +100,7 @@ def revoke_personal_access_token(
     actor: Operator | None, operator: Operator, token_id: int
 ) -> None:
     """Revoke one token; the next introspection says it is inactive."""
-    require(actor, Action.REVOKE, Kind.PERSONAL_ACCESS_TOKEN, operator)
+    require(actor, Action.REVOKE, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
     token = db.session.scalar(
         select(PersonalAccessToken).filter_by(
             id=token_id, operator_id=operator.id, revoked_at=None
@@ -106,7 +109,9 @@ def revoke_personal_access_token(
     if token is None:
         raise NotFound(f"No token {token_id} of {operator.username!r}.")
     token.revoked_at = utcnow()
-    _announce("credential.revoked", Kind.PERSONAL_ACCESS_TOKEN, token.hint, operator)
+    _announce(
+        "credential.revoked", CredentialKind.PERSONAL_ACCESS_TOKEN, token.hint, operator
+    )
     changes.commit(changes.tag(CredentialKind.PERSONAL_ACCESS_TOKEN, token.id))
 
 
@@ -119,7 +124,7 @@ def create_api_account(actor: Operator | None, operator: Operator) -> Created:
     The password is 256 random bits, so a SHA-256 digest stores it safely and keeps
     verification fast on the introspection path.
     """
-    require(actor, Action.CREATE, Kind.API_ACCOUNT, operator)
+    require(actor, Action.CREATE, CredentialKind.API_ACCOUNT, operator)
     if operator.kind != OperatorKind.PERSON:
         raise InvalidInput("An API member authenticates with API keys.")
     password = generate_secret(SecretKind.API_ACCOUNT_PASSWORD)
@@ -130,13 +135,15 @@ def create_api_account(actor: Operator | None, operator: Operator) -> Created:
         made_by_id=actor and actor.id,
     )
     db.session.add(account)
-    _announce("credential.created", Kind.API_ACCOUNT, account.username, operator)
+    _announce(
+        "credential.created", CredentialKind.API_ACCOUNT, account.username, operator
+    )
     db.session.commit()
     return Created(account, password)
 
 
 def list_api_accounts(actor: Operator | None, operator: Operator) -> Listing:
-    require(actor, Action.LIST, Kind.API_ACCOUNT, operator)
+    require(actor, Action.LIST, CredentialKind.API_ACCOUNT, operator)
     return Listing(
         select(ApiAccount)
         .filter_by(operator_id=operator.id)
@@ -148,14 +155,16 @@ def delete_api_account(
     actor: Operator | None, operator: Operator, username: str
 ) -> None:
     """Delete an account; its Basic pair stops working at once."""
-    require(actor, Action.REVOKE, Kind.API_ACCOUNT, operator)
+    require(actor, Action.REVOKE, CredentialKind.API_ACCOUNT, operator)
     account = db.session.scalar(
         select(ApiAccount).filter_by(username=username, operator_id=operator.id)
     )
     if account is None:
         raise NotFound(f"No API account {username!r} of {operator.username!r}.")
     db.session.delete(account)
-    _announce("credential.revoked", Kind.API_ACCOUNT, account.username, operator)
+    _announce(
+        "credential.revoked", CredentialKind.API_ACCOUNT, account.username, operator
+    )
     changes.commit(changes.tag(CredentialKind.API_ACCOUNT, account.id))
 
 
@@ -166,7 +175,7 @@ def create_api_key(
     actor: Operator | None, member: Operator, *, description: str = ""
 ) -> Created:
     """A key pair for an API member; the private key is shown once."""
-    require(actor, Action.CREATE, Kind.API_KEY, member)
+    require(actor, Action.CREATE, CredentialKind.API_KEY, member)
     if member.kind != OperatorKind.API_MEMBER:
         raise InvalidInput("API keys belong to API members; people use tokens.")
     if len(description.strip()) > 200:
@@ -182,13 +191,13 @@ def create_api_key(
         made_by_id=actor and actor.id,
     )
     db.session.add(key)
-    _announce("credential.created", Kind.API_KEY, key.public_key, member)
+    _announce("credential.created", CredentialKind.API_KEY, key.public_key, member)
     db.session.commit()
     return Created(key, private_key)
 
 
 def list_api_keys(actor: Operator | None, member: Operator) -> Listing:
-    require(actor, Action.LIST, Kind.API_KEY, member)
+    require(actor, Action.LIST, CredentialKind.API_KEY, member)
     return Listing(
         select(ApiKey)
         .filter_by(operator_id=member.id, revoked_at=None)
@@ -197,7 +206,7 @@ def list_api_keys(actor: Operator | None, member: Operator) -> Listing:
 
 
 def revoke_api_key(actor: Operator | None, member: Operator, public_key: str) -> None:
-    require(actor, Action.REVOKE, Kind.API_KEY, member)
+    require(actor, Action.REVOKE, CredentialKind.API_KEY, member)
     key = db.session.scalar(
         select(ApiKey).filter_by(
             public_key=public_key, operator_id=member.id, revoked_at=None
@@ -206,5 +215,5 @@ def revoke_api_key(actor: Operator | None, member: Operator, public_key: str) ->
     if key is None:
         raise NotFound(f"No API key {public_key!r} of {member.username!r}.")
     key.revoked_at = utcnow()
-    _announce("credential.revoked", Kind.API_KEY, key.public_key, member)
+    _announce("credential.revoked", CredentialKind.API_KEY, key.public_key, member)
     changes.commit(changes.tag(CredentialKind.API_KEY, key.id))

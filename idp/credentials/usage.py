@@ -22,8 +22,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 
 from idp import metrics
+from idp.accounts.credential_kinds import CredentialKind
 from idp.credentials.active import ActiveCredential
-from idp.credentials.active import CredentialKind
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken

@@ -20,9 +20,9 @@ from flask import Response
 from flask import request
 
 from idp import metrics
+from idp.accounts.credential_kinds import CredentialKind
 from idp.credentials import read
 from idp.credentials.active import BEARER_KINDS
-from idp.credentials.active import CredentialKind
 from idp.credentials.usage import record_client_use
 from idp.credentials.usage import record_use
 from idp.oauth.client_auth import ClientAuthenticationThrottled

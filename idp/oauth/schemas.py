@@ -11,8 +11,8 @@ from marshmallow import post_dump
 from marshmallow import validate
 
 from idp import names
+from idp.accounts.credential_kinds import CredentialKind
 from idp.credentials.active import BEARER_KINDS
-from idp.credentials.active import CredentialKind
 from idp.oauth.clients import MAX_TTL
 from idp.oauth.metadata import issuer
 from idp.schemas import CreatedSchema

@@ -7,13 +7,14 @@ import itertools
 import pytest
 
 from idp.accounts import services as accounts
+from idp.accounts.credential_kinds import MANAGED_KINDS
+from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.permissions import Action
 from idp.accounts.permissions import Forbidden
-from idp.accounts.permissions import Kind
 from idp.accounts.permissions import may
 from idp.credentials import services
 
-PAT, ACCOUNT, KEY = Kind.PERSONAL_ACCESS_TOKEN, Kind.API_ACCOUNT, Kind.API_KEY
+PAT, ACCOUNT, KEY = MANAGED_KINDS
 CREATE, LIST, REVOKE = Action.CREATE, Action.LIST, Action.REVOKE
 
 ACTORS = [
@@ -32,13 +33,13 @@ STRONGER = {"clients_other"}
 
 SELF_SERVICE = {(a, k) for a in Action for k in (PAT, ACCOUNT)}
 ADMIN_ON_OTHERS = (
-    {(LIST, k) for k in Kind}
+    {(LIST, k) for k in MANAGED_KINDS}
     | {(CREATE, ACCOUNT), (CREATE, KEY)}
-    | {(REVOKE, k) for k in Kind}
+    | {(REVOKE, k) for k in MANAGED_KINDS}
 )
 
 
-def expected(actor: str, target: str, action: Action, kind: Kind) -> bool:
+def expected(actor: str, target: str, action: Action, kind: CredentialKind) -> bool:
     """The rules of issue 4 and DESIGN.md, written out independently of the code."""
     if actor == "cli":
         return True  # the administrator at the command line
@@ -83,7 +84,7 @@ def test_every_combination_follows_the_rules(app, operators):
     mismatches = []
     with app.app_context():
         for actor_name, target_name, action, kind in itertools.product(
-            ACTORS, TARGETS, Action, Kind
+            ACTORS, TARGETS, Action, MANAGED_KINDS
         ):
             actor = None if actor_name == "cli" else accounts.get_operator(actor_name)
             if target_name == "self":

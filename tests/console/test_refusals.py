@@ -10,6 +10,7 @@ import pytest
 import idp
 from idp import names
 from idp.accounts import permissions
+from idp.accounts.credential_kinds import CredentialKind
 from idp.console import refusals
 from idp.errors import DomainError
 
@@ -107,7 +108,7 @@ def _raised(call) -> DomainError:
         ),
         (
             lambda: permissions.refuse(
-                permissions.Action.CREATE, permissions.Kind.API_KEY
+                permissions.Action.CREATE, CredentialKind.API_KEY
             ),
             "Vous ne pouvez pas créer les clés API de cet opérateur.",
         ),

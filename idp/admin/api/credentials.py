@@ -14,8 +14,8 @@ from flask_smorest import Blueprint
 
 from idp.accounts import permissions
 from idp.accounts import services as accounts
+from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.permissions import Action
-from idp.accounts.permissions import Kind
 from idp.admin.api.auth import authenticate
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
@@ -47,7 +47,7 @@ ME = {"username": None}
 
 
 def _target(
-    username: str | None, action: Action, kind: Kind
+    username: str | None, action: Action, kind: CredentialKind
 ) -> tuple[Operator, Operator]:
     """The operator named in the path, or the caller for /me routes."""
     actor = authenticate()
@@ -68,7 +68,9 @@ class Tokens(MethodView):
         self, pagination_parameters: PaginationParameters, username: str | None
     ) -> list:
         """List personal access tokens (never the tokens themselves)"""
-        actor, target = _target(username, Action.LIST, Kind.PERSONAL_ACCESS_TOKEN)
+        actor, target = _target(
+            username, Action.LIST, CredentialKind.PERSONAL_ACCESS_TOKEN
+        )
         tokens = services.list_personal_access_tokens(actor, target)
         return paginated(tokens, pagination_parameters)
 
@@ -80,7 +82,9 @@ class Tokens(MethodView):
     @blp.response(201, PersonalAccessTokenCreatedSchema)
     def post(self, data: dict, username: str | None) -> Created:
         """Create a personal access token; it is in this answer only"""
-        actor, target = _target(username, Action.CREATE, Kind.PERSONAL_ACCESS_TOKEN)
+        actor, target = _target(
+            username, Action.CREATE, CredentialKind.PERSONAL_ACCESS_TOKEN
+        )
         return services.issue_personal_access_token(actor, target, **data)
 
 
@@ -96,7 +100,9 @@ class Token(MethodView):
     @blp.response(204)
     def delete(self, username: str | None, token_id: int) -> None:
         """Revoke a personal access token; it stops working at once"""
-        actor, target = _target(username, Action.REVOKE, Kind.PERSONAL_ACCESS_TOKEN)
+        actor, target = _target(
+            username, Action.REVOKE, CredentialKind.PERSONAL_ACCESS_TOKEN
+        )
         services.revoke_personal_access_token(actor, target, token_id)
 
 
@@ -111,7 +117,7 @@ class ApiAccounts(MethodView):
         self, pagination_parameters: PaginationParameters, username: str | None
     ) -> list:
         """List API accounts (never a password)"""
-        actor, target = _target(username, Action.LIST, Kind.API_ACCOUNT)
+        actor, target = _target(username, Action.LIST, CredentialKind.API_ACCOUNT)
         return paginated(
             services.list_api_accounts(actor, target), pagination_parameters
         )
@@ -121,7 +127,7 @@ class ApiAccounts(MethodView):
     @blp.response(201, ApiAccountCreatedSchema)
     def post(self, username: str | None) -> Created:
         """Create an API account; its password is in this answer only"""
-        actor, target = _target(username, Action.CREATE, Kind.API_ACCOUNT)
+        actor, target = _target(username, Action.CREATE, CredentialKind.API_ACCOUNT)
         return services.create_api_account(actor, target)
 
 
@@ -133,7 +139,7 @@ class ApiAccount(MethodView):
     @blp.response(204)
     def delete(self, username: str | None, account_username: str) -> None:
         """Delete an API account; it stops working at once"""
-        actor, target = _target(username, Action.REVOKE, Kind.API_ACCOUNT)
+        actor, target = _target(username, Action.REVOKE, CredentialKind.API_ACCOUNT)
         services.delete_api_account(actor, target, account_username)
 
 
@@ -147,7 +153,7 @@ class ApiKeys(MethodView):
         self, pagination_parameters: PaginationParameters, username: str | None
     ) -> list:
         """List an API member's keys (never a private key)"""
-        actor, target = _target(username, Action.LIST, Kind.API_KEY)
+        actor, target = _target(username, Action.LIST, CredentialKind.API_KEY)
         return paginated(services.list_api_keys(actor, target), pagination_parameters)
 
     @require()
@@ -156,7 +162,7 @@ class ApiKeys(MethodView):
     @blp.response(201, ApiKeyCreatedSchema)
     def post(self, data: dict, username: str | None) -> Created:
         """Create a key pair; the private key is in this answer only"""
-        actor, target = _target(username, Action.CREATE, Kind.API_KEY)
+        actor, target = _target(username, Action.CREATE, CredentialKind.API_KEY)
         return services.create_api_key(actor, target, **data)
 
 
@@ -167,5 +173,5 @@ class ApiKey(MethodView):
     @blp.response(204)
     def delete(self, username: str | None, public_key: str) -> None:
         """Revoke an API key; it stops working at once"""
-        actor, target = _target(username, Action.REVOKE, Kind.API_KEY)
+        actor, target = _target(username, Action.REVOKE, CredentialKind.API_KEY)
         services.revoke_api_key(actor, target, public_key)
