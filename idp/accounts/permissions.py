@@ -223,7 +223,7 @@ def require_holds(actor: Operator | None, profile: Profile) -> None:
     require_grant(actor, *_grants_of(profile))
 
 
-def require(
+def require_may(
     actor: Operator | None, action: Action, kind: CredentialKind, target: Operator
 ) -> None:
     """Raise :class:`Forbidden` unless :func:`may` allows it."""

@@ -14,7 +14,7 @@ from flask import redirect
 from flask import request
 from flask import url_for
 
-from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import authenticate_bearer
 from idp.console.auth import session_operator
 
 if TYPE_CHECKING:
@@ -34,5 +34,5 @@ def _gate() -> ResponseReturnValue | None:
         return None
     if request.authorization is None and request.endpoint.endswith("swagger_ui"):
         return redirect(url_for("console.sign_in", next=request.path))
-    authenticate()  # 401 or 429 as problem details, else an operator with api_access
+    authenticate_bearer()  # 401 or 429 as problem details, else an operator with api_access
     return None

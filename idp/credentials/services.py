@@ -17,7 +17,7 @@ from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.permissions import Action
-from idp.accounts.permissions import require
+from idp.accounts.permissions import require_may
 from idp.audit.log import record
 from idp.created import Created
 from idp.credentials.models import API_ACCOUNT_USERNAME
@@ -58,7 +58,7 @@ def issue_personal_access_token(
     expires_in: int | None = None,
 ) -> Created:
     """A new token for ``operator`` and its secret, to be shown once."""
-    require(actor, Action.CREATE, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
+    require_may(actor, Action.CREATE, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
     if operator.kind != OperatorKind.PERSON:
         raise InvalidInput("An API member authenticates with API keys, not tokens.")
     name = name.strip()
@@ -88,7 +88,7 @@ def issue_personal_access_token(
 
 def list_personal_access_tokens(actor: Operator | None, operator: Operator) -> Listing:
     """The operator's tokens that were not revoked, newest first."""
-    require(actor, Action.LIST, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
+    require_may(actor, Action.LIST, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
     return Listing(
         select(PersonalAccessToken)
         .filter_by(operator_id=operator.id, revoked_at=None)
@@ -100,7 +100,7 @@ def revoke_personal_access_token(
     actor: Operator | None, operator: Operator, token_id: int
 ) -> None:
     """Revoke one token; the next introspection says it is inactive."""
-    require(actor, Action.REVOKE, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
+    require_may(actor, Action.REVOKE, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
     token = db.session.scalar(
         select(PersonalAccessToken).filter_by(
             id=token_id, operator_id=operator.id, revoked_at=None
@@ -124,7 +124,7 @@ def create_api_account(actor: Operator | None, operator: Operator) -> Created:
     The password is 256 random bits, so a SHA-256 digest stores it safely and keeps
     verification fast on the introspection path.
     """
-    require(actor, Action.CREATE, CredentialKind.API_ACCOUNT, operator)
+    require_may(actor, Action.CREATE, CredentialKind.API_ACCOUNT, operator)
     if operator.kind != OperatorKind.PERSON:
         raise InvalidInput("An API member authenticates with API keys.")
     password = generate_secret(SecretKind.API_ACCOUNT_PASSWORD)
@@ -143,7 +143,7 @@ def create_api_account(actor: Operator | None, operator: Operator) -> Created:
 
 
 def list_api_accounts(actor: Operator | None, operator: Operator) -> Listing:
-    require(actor, Action.LIST, CredentialKind.API_ACCOUNT, operator)
+    require_may(actor, Action.LIST, CredentialKind.API_ACCOUNT, operator)
     return Listing(
         select(ApiAccount)
         .filter_by(operator_id=operator.id)
@@ -155,7 +155,7 @@ def delete_api_account(
     actor: Operator | None, operator: Operator, username: str
 ) -> None:
     """Delete an account; its Basic pair stops working at once."""
-    require(actor, Action.REVOKE, CredentialKind.API_ACCOUNT, operator)
+    require_may(actor, Action.REVOKE, CredentialKind.API_ACCOUNT, operator)
     account = db.session.scalar(
         select(ApiAccount).filter_by(username=username, operator_id=operator.id)
     )
@@ -175,7 +175,7 @@ def create_api_key(
     actor: Operator | None, member: Operator, *, description: str = ""
 ) -> Created:
     """A key pair for an API member; the private key is shown once."""
-    require(actor, Action.CREATE, CredentialKind.API_KEY, member)
+    require_may(actor, Action.CREATE, CredentialKind.API_KEY, member)
     if member.kind != OperatorKind.API_MEMBER:
         raise InvalidInput("API keys belong to API members; people use tokens.")
     if len(description.strip()) > 200:
@@ -197,7 +197,7 @@ def create_api_key(
 
 
 def list_api_keys(actor: Operator | None, member: Operator) -> Listing:
-    require(actor, Action.LIST, CredentialKind.API_KEY, member)
+    require_may(actor, Action.LIST, CredentialKind.API_KEY, member)
     return Listing(
         select(ApiKey)
         .filter_by(operator_id=member.id, revoked_at=None)
@@ -206,7 +206,7 @@ def list_api_keys(actor: Operator | None, member: Operator) -> Listing:
 
 
 def revoke_api_key(actor: Operator | None, member: Operator, public_key: str) -> None:
-    require(actor, Action.REVOKE, CredentialKind.API_KEY, member)
+    require_may(actor, Action.REVOKE, CredentialKind.API_KEY, member)
     key = db.session.scalar(
         select(ApiKey).filter_by(
             public_key=public_key, operator_id=member.id, revoked_at=None

@@ -94,6 +94,29 @@ def test_document_covers_the_api_and_the_oauth_endpoints(document):
     }
 
 
+def test_an_operation_needs_a_bearer_exactly_when_its_document_says_so(
+    client, document
+):
+    """Asked without credentials, an operation challenges for a bearer if and only
+    if the document lists the bearer scheme for it: require() documents itself,
+    and a public operation (OAuth, /register, published events) does not claim it.
+    """
+    bearer_operations = 0
+    for path, item in document["paths"].items():
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            response = client.open(url, method=method.upper())
+            challenged = response.status_code == 401 and response.headers.get(
+                "WWW-Authenticate", ""
+            ).startswith("Bearer ")
+            documented = operation.get("security") == [{"bearer": []}]
+            assert challenged == documented, (method, path, response.status_code)
+            bearer_operations += documented
+    assert bearer_operations >= 40
+
+
 def test_error_responses_are_documented_as_problem_details(document):
     error = document["components"]["responses"]["DEFAULT_ERROR"]["content"]
     assert list(error) == ["application/problem+json"]

@@ -16,7 +16,7 @@ from idp.accounts.schemas import ProfileCreateSchema
 from idp.accounts.schemas import ProfileSchema
 from idp.accounts.schemas import ProfileUpdateSchema
 from idp.admin.api.auth import Right
-from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import current_operator
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
 from idp.errors import InvalidInput
@@ -35,7 +35,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Profiles (roles) and operators.",
 )
-SECURITY = [{"bearer": []}]
 
 
 def _update_profile(profile: Profile, data: dict) -> Profile:
@@ -44,7 +43,7 @@ def _update_profile(profile: Profile, data: dict) -> Profile:
     }
     return services.update_profile(
         profile,
-        actor=authenticate(),
+        actor=current_operator(),
         modules=data.get("modules"),
         **rights,
     )
@@ -61,7 +60,6 @@ def _named_profile(name: str) -> Profile:
 @blp.route("/profiles")
 class Profiles(MethodView):
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.response(200, ProfileSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters: PaginationParameters) -> list:
@@ -69,14 +67,13 @@ class Profiles(MethodView):
         return paginated(services.list_profiles(), pagination_parameters)
 
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.arguments(ProfileCreateSchema, example={"name": "support", "api_access": True})
     @blp.response(201, ProfileSchema)
     def post(self, data: dict) -> Profile:
         """Create a profile; every module starts at `none`"""
         return services.create_profile(
             data.pop("name"),
-            actor=authenticate(),
+            actor=current_operator(),
             **data,
         )
 
@@ -84,14 +81,12 @@ class Profiles(MethodView):
 @blp.route("/profiles/<name>")
 class ProfileByName(MethodView):
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.response(200, ProfileSchema)
     def get(self, name: str) -> Profile:
         """Show a profile"""
         return services.get_profile(name)
 
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.arguments(ProfileUpdateSchema, example={"manage_users": False})
     @blp.response(200, ProfileSchema)
     def patch(self, data: dict, name: str) -> Profile:
@@ -102,7 +97,6 @@ class ProfileByName(MethodView):
 @blp.route("/operators")
 class Operators(MethodView):
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.response(200, OperatorSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters: PaginationParameters) -> list:
@@ -110,7 +104,6 @@ class Operators(MethodView):
         return paginated(services.list_operators(), pagination_parameters)
 
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.arguments(
         OperatorCreateSchema, example={"username": "alice", "profile": "staff"}
     )
@@ -119,21 +112,19 @@ class Operators(MethodView):
         """Create an operator; a generated password is in this answer only"""
         profile = _named_profile(data.pop("profile"))
         return services.create_operator(
-            data.pop("username"), profile=profile, actor=authenticate(), **data
+            data.pop("username"), profile=profile, actor=current_operator(), **data
         )
 
 
 @blp.route("/operators/<username>")
 class OperatorByName(MethodView):
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.response(200, OperatorSchema)
     def get(self, username: str) -> Operator:
         """Show an operator"""
         return services.get_operator(username)
 
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.arguments(OperatorUpdateSchema, example={"rate_limit": "120/minute"})
     @blp.response(200, OperatorSchema)
     def patch(self, data: dict, username: str) -> Operator:
@@ -142,7 +133,7 @@ class OperatorByName(MethodView):
         profile = _named_profile(data["profile"]) if "profile" in data else None
         return services.update_operator(
             operator,
-            actor=authenticate(),
+            actor=current_operator(),
             is_active=data.get("active"),
             profile=profile,
             rate_limit=data.get("rate_limit"),
@@ -152,8 +143,7 @@ class OperatorByName(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(200, OperatorSchema)
     def get(self) -> Operator:
         """The operator this credential speaks for"""
-        return authenticate()
+        return current_operator()

@@ -26,13 +26,11 @@ blp = Blueprint(
     "the console and the revoking OAuth endpoints, with who, when, from where, and "
     "the non-secret fields before and after.",
 )
-SECURITY = [{"bearer": []}]
 
 
 @blp.route("/audit")
 class Audit(MethodView):
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.arguments(AuditFilterSchema, location="query", as_kwargs=True)
     @blp.response(200, AuditRecordSchema(many=True))
     @blp.paginate()

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import g
 from flask import request
+from flask_smorest import Blueprint
 
 from idp.accounts.models import Operator
 from idp.accounts.permissions import Right
@@ -33,12 +34,17 @@ if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="idp"'}
+#: The OpenAPI security requirement of every view behind :func:`require`
+#: (the "bearer" scheme is declared in idp.admin.openapi).
+SECURITY = [{"bearer": []}]
 
 
-def authenticate() -> Operator:
-    """The operator behind this request's bearer credential, or a 401/429."""
-    if "operator" in g:
-        return g.operator
+def authenticate_bearer() -> Operator:
+    """The operator behind this request's bearer credential, or a 401/429.
+
+    Counts the request against the operator's rate limit: call it once a request
+    (:func:`require` does), then read :func:`current_operator`.
+    """
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -66,18 +72,28 @@ def authenticate() -> Operator:
     return g.operator
 
 
+def current_operator() -> Operator:
+    """The operator this request acts as, once :func:`require` let it in."""
+    return g.operator
+
+
 def require(right: Right | None = None) -> Callable:
-    """Authenticate the caller and, if given, require a profile right."""
+    """Authenticate the bearer caller and, if given, require a profile right.
+
+    The view's OpenAPI operation says it needs a bearer credential, as
+    ``blp.doc(security=SECURITY)`` would: no view behind this can be documented
+    as public, nor a public one as needing a bearer.
+    """
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-            operator = authenticate()
+            operator = authenticate_bearer()
             if right is not None and not has_right(operator, right):
                 raise ApiError(403, f"This needs the {right.value} right.")
             return view(*args, **kwargs)
 
-        return wrapper
+        return Blueprint.doc(security=SECURITY)(wrapper)
 
     return decorate
 

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from idp.admin.api.auth import Right
-from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import current_operator
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
 from idp.created import Created
@@ -30,13 +30,11 @@ blp = Blueprint(
     url_prefix="/api/v1/clients",
     description="OAuth clients: scripts and resource servers.",
 )
-SECURITY = [{"bearer": []}]
 
 
 @blp.route("")
 class Clients(MethodView):
     @require(Right.MANAGE_CLIENTS)
-    @blp.doc(security=SECURITY)
     @blp.response(200, ClientSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters: PaginationParameters) -> list:
@@ -44,7 +42,6 @@ class Clients(MethodView):
         return paginated(oauth_clients.list_clients(), pagination_parameters)
 
     @require(Right.MANAGE_CLIENTS)
-    @blp.doc(security=SECURITY)
     @blp.arguments(
         ClientCreateSchema, example={"client_id": "reports", "access_token_ttl": 5400}
     )
@@ -69,14 +66,12 @@ class Clients(MethodView):
 @blp.route("/<client_id>")
 class ClientById(MethodView):
     @require(Right.MANAGE_CLIENTS)
-    @blp.doc(security=SECURITY)
     @blp.response(200, ClientSchema)
     def get(self, client_id: str) -> OAuthClient:
         """Show a client"""
         return oauth_clients.get_client(client_id)
 
     @require(Right.MANAGE_CLIENTS)
-    @blp.doc(security=SECURITY)
     @blp.arguments(ClientUpdateSchema, example={"access_token_ttl": 3600})
     @blp.response(200, ClientSchema)
     def patch(self, data: dict, client_id: str) -> OAuthClient:
@@ -84,22 +79,20 @@ class ClientById(MethodView):
         return oauth_clients.update_client(oauth_clients.get_client(client_id), **data)
 
     @require(Right.MANAGE_CLIENTS)
-    @blp.doc(security=SECURITY)
     @blp.response(204)
     def delete(self, client_id: str) -> None:
         """Delete a client and every token issued through it"""
         oauth_clients.delete_client(
-            oauth_clients.get_client(client_id), actor=authenticate()
+            oauth_clients.get_client(client_id), actor=current_operator()
         )
 
 
 @blp.route("/<client_id>/rotate-secret")
 class ClientSecret(MethodView):
     @require(Right.MANAGE_CLIENTS)
-    @blp.doc(security=SECURITY)
     @blp.response(200, ClientCreatedSchema)
     def post(self, client_id: str) -> Created:
         """Replace the secret; the new one is in this answer only"""
         client = oauth_clients.get_client(client_id)
-        secret = oauth_clients.rotate_client_secret(client, actor=authenticate())
+        secret = oauth_clients.rotate_client_secret(client, actor=current_operator())
         return Created(client, secret)

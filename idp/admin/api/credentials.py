@@ -16,7 +16,7 @@ from idp.accounts import permissions
 from idp.accounts import services as accounts
 from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.permissions import Action
-from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import current_operator
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
 from idp.credentials import services
@@ -42,7 +42,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Personal access tokens, API accounts and API keys of an operator.",
 )
-SECURITY = [{"bearer": []}]
 ME = {"username": None}
 
 
@@ -50,7 +49,7 @@ def _target(
     username: str | None, action: Action, kind: CredentialKind
 ) -> tuple[Operator, Operator]:
     """The operator named in the path, or the caller for /me routes."""
-    actor = authenticate()
+    actor = current_operator()
     if username is None or username == actor.username:
         return actor, actor
     permissions.require_others(actor, action, kind)
@@ -61,7 +60,6 @@ def _target(
 @blp.route("/me/personal-access-tokens", endpoint="MyTokens", defaults=ME)
 class Tokens(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(200, PersonalAccessTokenSchema(many=True))
     @blp.paginate()
     def get(
@@ -75,7 +73,6 @@ class Tokens(MethodView):
         return paginated(tokens, pagination_parameters)
 
     @require()
-    @blp.doc(security=SECURITY)
     @blp.arguments(
         PersonalAccessTokenCreateSchema, example={"name": "ci", "expires_in": 2592000}
     )
@@ -96,7 +93,6 @@ class Tokens(MethodView):
 )
 class Token(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(204)
     def delete(self, username: str | None, token_id: int) -> None:
         """Revoke a personal access token; it stops working at once"""
@@ -110,7 +106,6 @@ class Token(MethodView):
 @blp.route("/me/api-accounts", endpoint="MyApiAccounts", defaults=ME)
 class ApiAccounts(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(200, ApiAccountSchema(many=True))
     @blp.paginate()
     def get(
@@ -123,7 +118,6 @@ class ApiAccounts(MethodView):
         )
 
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(201, ApiAccountCreatedSchema)
     def post(self, username: str | None) -> Created:
         """Create an API account; its password is in this answer only"""
@@ -135,7 +129,6 @@ class ApiAccounts(MethodView):
 @blp.route("/me/api-accounts/<account_username>", endpoint="MyApiAccount", defaults=ME)
 class ApiAccount(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(204)
     def delete(self, username: str | None, account_username: str) -> None:
         """Delete an API account; it stops working at once"""
@@ -146,7 +139,6 @@ class ApiAccount(MethodView):
 @blp.route("/operators/<username>/api-keys")
 class ApiKeys(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(200, ApiKeySchema(many=True))
     @blp.paginate()
     def get(
@@ -157,7 +149,6 @@ class ApiKeys(MethodView):
         return paginated(services.list_api_keys(actor, target), pagination_parameters)
 
     @require()
-    @blp.doc(security=SECURITY)
     @blp.arguments(ApiKeyCreateSchema, example={"description": "nightly sync"})
     @blp.response(201, ApiKeyCreatedSchema)
     def post(self, data: dict, username: str | None) -> Created:
@@ -169,7 +160,6 @@ class ApiKeys(MethodView):
 @blp.route("/operators/<username>/api-keys/<public_key>")
 class ApiKey(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(204)
     def delete(self, username: str | None, public_key: str) -> None:
         """Revoke an API key; it stops working at once"""

@@ -11,7 +11,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import current_operator
 from idp.admin.api.auth import require
 from idp.errors import ApiError
 from idp.extensions import db
@@ -42,20 +42,17 @@ blp = Blueprint(
     description="Event types webhooks subscribe to, and the organisation's "
     "API publishing its domain events.",
 )
-SECURITY = [{"bearer": []}]
 
 
 @blp.route("/event-types")
 class EventTypes(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(200, EventTypeSchema(many=True))
     def get(self) -> list[dict]:
         """List every event type, built-in and declared"""
-        return services.list_event_types(authenticate())
+        return services.list_event_types(current_operator())
 
     @require()
-    @blp.doc(security=SECURITY)
     @blp.arguments(
         EventTypeCreateSchema,
         example={"name": "task.created", "description": "A task was created."},
@@ -63,17 +60,16 @@ class EventTypes(MethodView):
     @blp.response(201, EventTypeSchema)
     def post(self, data: dict) -> EventType:
         """Declare an event type the organisation's API publishes"""
-        return services.create_event_type(authenticate(), **data)
+        return services.create_event_type(current_operator(), **data)
 
 
 @blp.route("/event-types/<name>")
 class EventTypeByName(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(204)
     def delete(self, name: str) -> None:
         """Forget a declared event type"""
-        services.delete_event_type(authenticate(), name)
+        services.delete_event_type(current_operator(), name)
 
 
 def publisher(view: Callable) -> Callable:

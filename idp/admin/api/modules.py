@@ -11,7 +11,7 @@ from idp.accounts import modules
 from idp.accounts.schemas import ModuleCreateSchema
 from idp.accounts.schemas import ModuleSchema
 from idp.admin.api.auth import Right
-from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import current_operator
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
 
@@ -27,33 +27,31 @@ blp = Blueprint(
     description="Modules: the parts of the organisation's API whose add, edit, "
     "delete and inquire levels profiles carry.",
 )
-SECURITY = [{"bearer": []}]
 
 
 @blp.route("/modules")
 class Modules(MethodView):
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.response(200, ModuleSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters: PaginationParameters) -> list:
         """List modules"""
-        return paginated(modules.list_modules(authenticate()), pagination_parameters)
+        return paginated(
+            modules.list_modules(current_operator()), pagination_parameters
+        )
 
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.arguments(ModuleCreateSchema, example={"name": "tickets"})
     @blp.response(201, ModuleSchema)
     def post(self, data: dict) -> Module:
         """Declare a module; every profile's levels for it start at `none`"""
-        return modules.create_module(authenticate(), data["name"])
+        return modules.create_module(current_operator(), data["name"])
 
 
 @blp.route("/modules/<name>")
 class ModuleByName(MethodView):
     @require(Right.MANAGE_USERS)
-    @blp.doc(security=SECURITY)
     @blp.response(204)
     def delete(self, name: str) -> None:
         """Forget a module; 409 while a profile gives a level on it"""
-        modules.delete_module(authenticate(), name)
+        modules.delete_module(current_operator(), name)

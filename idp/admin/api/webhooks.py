@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from idp.admin.api.auth import authenticate
+from idp.admin.api.auth import current_operator
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
 from idp.database import MAX_ID
@@ -30,21 +30,20 @@ blp = Blueprint(
     description="Webhook endpoints: where idp sends events, and how it "
     "authenticates there. The owner only.",
 )
-SECURITY = [{"bearer": []}]
 
 
 @blp.route("")
 class Webhooks(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(200, WebhookSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters: PaginationParameters) -> list:
         """List webhooks (never a masked value, password or secret)"""
-        return paginated(services.list_endpoints(authenticate()), pagination_parameters)
+        return paginated(
+            services.list_endpoints(current_operator()), pagination_parameters
+        )
 
     @require()
-    @blp.doc(security=SECURITY)
     @blp.arguments(
         WebhookCreateSchema,
         example={
@@ -60,20 +59,18 @@ class Webhooks(MethodView):
 
         The signing secret (`whsec_…`) is in this answer only.
         """
-        return services.create_endpoint(authenticate(), **data)
+        return services.create_endpoint(current_operator(), **data)
 
 
 @blp.route(f"/<int(max={MAX_ID}):webhook_id>")
 class WebhookById(MethodView):
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(200, WebhookSchema)
     def get(self, webhook_id: int) -> WebhookEndpoint:
         """Show a webhook"""
-        return services.get_endpoint(authenticate(), webhook_id)
+        return services.get_endpoint(current_operator(), webhook_id)
 
     @require()
-    @blp.doc(security=SECURITY)
     @blp.arguments(WebhookUpdateSchema, example={"events": ["*"], "enabled": True})
     @blp.response(200, WebhookSchema)
     def patch(self, data: dict, webhook_id: int) -> WebhookEndpoint:
@@ -82,14 +79,13 @@ class WebhookById(MethodView):
         A masked header sent with `"value": null` keeps its value; `basic_auth`
         without `password` keeps the password; `"basic_auth": null` removes it.
         """
-        actor = authenticate()
+        actor = current_operator()
         endpoint = services.get_endpoint(actor, webhook_id)
         return services.update_endpoint(actor, endpoint, **data)
 
     @require()
-    @blp.doc(security=SECURITY)
     @blp.response(204)
     def delete(self, webhook_id: int) -> None:
         """Delete a webhook and its delivery log"""
-        actor = authenticate()
+        actor = current_operator()
         services.delete_endpoint(actor, services.get_endpoint(actor, webhook_id))
