@@ -362,7 +362,7 @@ def set_password(operator: Operator, password: str) -> None:
     db.session.commit()
 
 
-def authenticate_operator(
+def verify_operator_password(
     username: str, password: str, source: str | None = None
 ) -> Operator | None:
     """The operator with these credentials, or None, in the same time either way.

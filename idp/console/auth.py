@@ -165,7 +165,7 @@ def sign_in() -> ResponseReturnValue:
         return redirect(url_for("console.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        operator = accounts.authenticate_operator(
+        operator = accounts.verify_operator_password(
             form.username.data, form.password.data
         )
         if operator is not None and may_sign_in(operator):

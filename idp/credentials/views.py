@@ -30,7 +30,7 @@ def register() -> ResponseReturnValue:
     auth = request.authorization
     operator = None
     if auth is not None and auth.type == "basic" and auth.username and auth.password:
-        operator = accounts.authenticate_operator(auth.username, auth.password)
+        operator = accounts.verify_operator_password(auth.username, auth.password)
     if operator is None or not operator.may_use_password_grant():
         response = jsonify(
             error="invalid_credentials",

@@ -26,8 +26,8 @@ from idp.credentials.active import BEARER_KINDS
 from idp.credentials.usage import record_client_use
 from idp.credentials.usage import record_use
 from idp.oauth.client_auth import ClientAuthenticationThrottled
-from idp.oauth.client_auth import authenticate_client
 from idp.oauth.client_auth import basic_credentials
+from idp.oauth.client_auth import verify_client_secret
 from idp.oauth.views import bp
 from idp.ratelimit.headers import ratelimit_headers
 from idp.webhooks.outbox import rate_limit_exceeded
@@ -87,7 +87,7 @@ def _refuse_gateway() -> Response | None:
     if not client_id or not secret:
         return Response(status=401, headers=challenge)
     try:
-        client = authenticate_client(client_id, secret)
+        client = verify_client_secret(client_id, secret)
     except ClientAuthenticationThrottled as throttled:
         return Response(status=429, headers={"Retry-After": str(throttled.retry_after)})
     if client is None:

@@ -149,10 +149,10 @@ def verify_client(request: OAuth2Request, method: str) -> AuthenticatedClient | 
     )
     if not client_id or not secret:
         return None
-    return authenticate_client(client_id, secret)
+    return verify_client_secret(client_id, secret)
 
 
-def authenticate_client(client_id: str, secret: str) -> AuthenticatedClient | None:
+def verify_client_secret(client_id: str, secret: str) -> AuthenticatedClient | None:
     """The client these credentials name, or None (see the module's docstring)."""
     changes.ensure_begun()
     key = ("client", keyed_digest(f"{client_id}\0{secret}"))

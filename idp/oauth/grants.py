@@ -31,7 +31,7 @@ class PasswordGrant(_IssuingGrant, grants.ResourceOwnerPasswordCredentialsGrant)
     """RFC 6749 §4.3, for active people whose profile grants API access."""
 
     def authenticate_user(self, username: str, password: str) -> Operator:
-        operator = accounts.authenticate_operator(username, password)
+        operator = accounts.verify_operator_password(username, password)
         # One answer for a wrong name, a wrong password and a barred account,
         # so the endpoint does not tell which usernames exist. Authlib answers
         # invalid_request here; RFC 6749 §5.2 says invalid_grant.
@@ -51,7 +51,7 @@ class RefreshTokenGrant(_IssuingGrant, grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token: str) -> OAuthToken | None:
         try:
-            return tokens.find_refresh_token(refresh_token)
+            return tokens.verify_refresh_token(refresh_token)
         except tokens.RefreshTokenReused:
             raise InvalidGrantError("The refresh token was already used.") from None
 

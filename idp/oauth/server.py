@@ -139,10 +139,10 @@ def _generator(kind: SecretKind) -> Callable[..., str]:
 def _token_endpoint_method(
     method: str,
 ) -> Callable[[Callable, OAuth2Request], OAuthClient | None]:
-    def authenticate(
+    def verified_client(
         query_client: Callable, request: OAuth2Request
     ) -> OAuthClient | None:
         verified = verify_client(request, method)
         return verified and db.session.get(OAuthClient, verified.id)
 
-    return authenticate
+    return verified_client

@@ -75,13 +75,14 @@ def issue_tokens(token: dict, client: OAuthClient, operator: Operator) -> OAuthT
     return row
 
 
-def find_refresh_token(refresh_token: str) -> OAuthToken:
-    """The row of an active refresh token, else an exception saying why not.
+def verify_refresh_token(refresh_token: str) -> OAuthToken | None:
+    """The row of an active refresh token; None if unknown, revoked or expired.
 
-    Raises :class:`RefreshTokenReused` for a token already rotated: inside the
-    grace window it only refuses (a client racing itself); after it, the whole
-    family is revoked (RFC 9700 §4.14.2). Returns None for anything unknown,
-    revoked or expired.
+    A token already rotated raises :class:`RefreshTokenReused`: inside the grace
+    window it only refuses (a client racing itself); after it, verifying revokes
+    the whole family and commits (RFC 9700 §4.14.2), as verifying a password
+    counts the failure. Rotating is :func:`claim_rotation`'s, once the new tokens
+    are stored.
     """
     if not is_well_formed(refresh_token, SecretKind.REFRESH_TOKEN):
         return None

@@ -82,7 +82,7 @@ def test_register_with_a_generated_secret_shown_once(admin):
         assert client.refresh_token_ttl == 48 * 3600
         assert client.password_grant and client.refresh_tokens
         assert not client.may_introspect
-        assert client_auth.authenticate_client("nightly-export", secret) is not None
+        assert client_auth.verify_client_secret("nightly-export", secret) is not None
     # ...and no page shows it again.
     for path in (
         "/console/clients",
@@ -99,7 +99,7 @@ def test_register_with_a_typed_secret(admin):
     html = response.get_data(as_text=True)
     assert 'value="my-own-secret"' in html and "cannot be shown again" in html
     with admin.app.test_request_context():
-        assert client_auth.authenticate_client("nightly-export", "my-own-secret")
+        assert client_auth.verify_client_secret("nightly-export", "my-own-secret")
     assert "my-own-secret" not in admin.text("/console/clients")
 
 
@@ -160,11 +160,11 @@ def test_rotate_asks_first_then_replaces_the_secret(admin):
     confirm = admin.text("/console/clients/script/rotate-secret")
     assert "stop working" in confirm
     with admin.app.test_request_context():
-        assert client_auth.authenticate_client("script", old)  # asking changed nothing
+        assert client_auth.verify_client_secret("script", old)  # asking changed nothing
     new = _secret(admin.post("/console/clients/script/rotate-secret"))
     with admin.app.test_request_context():
-        assert client_auth.authenticate_client("script", old) is None
-        assert client_auth.authenticate_client("script", new) is not None
+        assert client_auth.verify_client_secret("script", old) is None
+        assert client_auth.verify_client_secret("script", new) is not None
     assert new not in admin.text("/console/clients")
 
 

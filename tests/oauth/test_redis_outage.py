@@ -167,13 +167,13 @@ def test_threads_asking_at_once_verify_a_client_secret_once(app, monkeypatch):
     barrier = threading.Barrier(6)
     answers = []
 
-    def authenticate() -> None:
+    def verify() -> None:
         with app.test_request_context():
             barrier.wait(timeout=10)
-            answers.append(client_auth.authenticate_client("resource-api", secret))
+            answers.append(client_auth.verify_client_secret("resource-api", secret))
             db.session.remove()
 
-    threads = [threading.Thread(target=authenticate) for _ in range(6)]
+    threads = [threading.Thread(target=verify) for _ in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:

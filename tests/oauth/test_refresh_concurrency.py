@@ -82,9 +82,9 @@ def test_rotation_claimed_from_a_stale_read_loses(app, oauth_actions):
     """The conditional UPDATE decides, even when both requests read the token first."""
     login = oauth_actions.login()
     with app.app_context():
-        mine = oauth_tokens.find_refresh_token(login["refresh_token"])
+        mine = oauth_tokens.verify_refresh_token(login["refresh_token"])
         with app.app_context():  # a second request, with its own session
-            theirs = oauth_tokens.find_refresh_token(login["refresh_token"])
+            theirs = oauth_tokens.verify_refresh_token(login["refresh_token"])
             oauth_tokens.claim_rotation(theirs)
         with pytest.raises(oauth_tokens.RotationLost):
             oauth_tokens.claim_rotation(mine)
@@ -104,7 +104,7 @@ def test_reuse_revokes_a_refresh_committed_while_it_waits(
     first = login["refresh_token"]
     second = oauth_actions.refresh("script", login["secret"], first).json
     with app.app_context():
-        current = oauth_tokens.find_refresh_token(second["refresh_token"])
+        current = oauth_tokens.verify_refresh_token(second["refresh_token"])
         family, current_id = current.family_id, current.id
         # The first token was rotated long ago: presenting it is a reuse.
         db.session.execute(
