@@ -413,7 +413,7 @@ def main() -> None:
         )
 
         from idp import create_app
-        from idp.accounts import services as accounts
+        from idp.accounts import operators
         from idp.credentials import services as credentials
 
         # Another process, as far as idp's workers know: its own app and memory.
@@ -422,7 +422,7 @@ def main() -> None:
              "REDIS_KEY_PREFIX": env["IDP_REDIS_KEY_PREFIX"]}, serving=False,
         )  # fmt: skip
         with admin.app_context():
-            operator = accounts.get_operator("bench")
+            operator = operators.get_operator("bench")
             pats = [
                 credentials.issue_personal_access_token(None, operator, name=f"r{n}")[
                     0
@@ -433,7 +433,7 @@ def main() -> None:
 
         def revoke() -> None:
             with admin.app_context():
-                operator = accounts.get_operator("bench")
+                operator = operators.get_operator("bench")
                 for pat in pats:
                     if stop.wait(0.1):
                         return

@@ -13,7 +13,6 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
 
     ``serving=False`` is for the `idp` command, which needs no secret key.
     """
-    from idp import changes
     from idp import cli
     from idp import config as configuration
     from idp import console
@@ -28,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     from idp import ratelimit
     from idp import store
     from idp.admin import api as admin_api
+    from idp.changes import memory
     from idp.credentials import views as credential_views
 
     app = Flask(__name__, instance_relative_config=True)
@@ -41,7 +41,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     inputs.init_app(app)
     headers.init_app(app)
     database.init_app(app)
-    changes.init_app(app)
+    memory.init_app(app)
     store.init_app(app)
     ratelimit.init_app(app, serving=serving)
     oauth.init_app(app)

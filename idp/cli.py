@@ -22,7 +22,9 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.exc import SQLAlchemyError
 
 from idp.accounts import modules
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import passwords
+from idp.accounts import profiles
 from idp.accounts.models import Operator
 from idp.commands import Duration
 from idp.commands import emit
@@ -89,26 +91,26 @@ def demo_command(port: int, as_json: bool) -> None:
     Secrets cannot be shown twice, so each run sets new ones.
     """
     try:
-        profile = accounts.get_profile(DEMO_PROFILE)
+        profile = profiles.get_profile(DEMO_PROFILE)
     except DomainError:
-        profile = accounts.create_profile(DEMO_PROFILE)
+        profile = profiles.create_profile(DEMO_PROFILE)
     # The demo operator administers, so /docs can be tried end to end.
-    accounts.update_profile(
+    profiles.update_profile(
         profile,
         manage_users=True,
         manage_clients=True,
     )
     try:
-        operator = accounts.get_operator(DEMO_OPERATOR)
+        operator = operators.get_operator(DEMO_OPERATOR)
     except DomainError:
         # On a fresh database the demo operator is the owner, who may do
         # everything in the console (webhooks included).
         has_owner = find(Operator, is_owner=True) is not None
-        operator, _ = accounts.create_operator(
+        operator, _ = operators.create_operator(
             DEMO_OPERATOR, profile=profile, is_owner=not has_owner
         )
     password = generate_secret(SecretKind.PASSWORD)
-    accounts.set_password(operator, password)
+    passwords.set_password(operator, password)
     secrets = {}
     for client_id, introspect in ((DEMO_CLIENT, False), (DEMO_RESOURCE_SERVER, True)):
         try:

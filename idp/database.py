@@ -89,6 +89,7 @@ def init_app(app: Flask) -> None:
     # Import every model so that metadata and migrations see them.
     from idp.accounts import models as _accounts  # noqa: F401
     from idp.audit import models as _audit  # noqa: F401
+    from idp.changes import writing as _changes  # noqa: F401
     from idp.credentials import models as _credentials  # noqa: F401
     from idp.oauth import models as _oauth  # noqa: F401
     from idp.webhooks import models as _webhooks  # noqa: F401

@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy import or_
 
 from idp.audit.models import AuditRecord
-from idp.changes import Change
+from idp.changes.writing import Change
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
 from idp.extensions import db

@@ -17,7 +17,8 @@ from redis.cluster import RedisCluster
 
 from idp import create_app
 from idp.accounts import modules
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.accounts.models import Operator
 from idp.accounts.models import Profile
 from idp.extensions import db
@@ -172,7 +173,7 @@ class OAuthActions:
     def profile(self, **rights):
         with self.app.app_context():
             self._profiles += 1
-            profile = accounts.create_profile(f"profile-{self._profiles}", **rights)
+            profile = profiles.create_profile(f"profile-{self._profiles}", **rights)
             return profile.id
 
     def operator(
@@ -185,7 +186,7 @@ class OAuthActions:
         }
         profile_id = self.profile(**rights)
         with self.app.app_context():
-            operator, generated = accounts.create_operator(
+            operator, generated = operators.create_operator(
                 username,
                 profile=db.session.get(Profile, profile_id),
                 password=password,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from idp import changes
+from idp.changes import memory
+from idp.changes import reading
+from idp.changes import writing
 from idp.credentials import read
 from idp.oauth import tokens as oauth_tokens
 
@@ -19,14 +21,14 @@ def test_a_change_another_thread_read_after_the_recall_is_not_missed(
     assert oauth_actions.introspect(caller, token).json["active"]  # remembered
 
     with app.app_context(), app.test_request_context():
-        changes.begin()
+        reading.begin()
         assert read.resolve(token) is not None  # C: recalled, no SQL
         with app.app_context(), app.test_request_context():
             oauth_tokens.revoke_token(*oauth_tokens.find_token(token))  # B: revoke...
-            changes.catch_up()  # ...and read the change, in this process
-        head, reachable = changes.read_head()
-        assert head == changes.memory().seen
-        assert changes.confirm(head, reachable=reachable) is False
+            reading.catch_up()  # ...and read the change, in this process
+        head, reachable = reading.read_head()
+        assert head == memory.memory().seen
+        assert reading.confirm(head, reachable=reachable) is False
 
     assert oauth_actions.introspect(caller, token).json == {"active": False}
 
@@ -49,14 +51,14 @@ def test_a_database_outage_does_not_stop_answers_redis_vouches_for(
             "SELECT", {}, Exception("connection refused")
         )
 
-    later = changes.time.monotonic() + 3600  # the periodic read is due
-    monkeypatch.setattr(changes.time, "monotonic", lambda: later)
-    monkeypatch.setattr(changes, "read_changes", unreachable)
+    later = reading.time.monotonic() + 3600  # the periodic read is due
+    monkeypatch.setattr(reading.time, "monotonic", lambda: later)
+    monkeypatch.setattr(reading, "read_changes", unreachable)
     answer = oauth_actions.introspect(caller, token)
     assert answer.status_code == 200 and answer.json["active"] is True
 
     with app.app_context():
-        changes.store().incr(changes.head_key())  # a change it has not read
+        writing.store().incr(writing.head_key())  # a change it has not read
     assert oauth_actions.introspect(caller, token).status_code == 503
 
 
@@ -77,6 +79,6 @@ def test_a_change_this_process_could_not_publish_is_read_at_its_next_request(
         raise redis.ConnectionError("Connection refused")
 
     with monkeypatch.context() as patch:
-        patch.setattr(changes, "head_keys", unreachable)
+        patch.setattr(writing, "head_keys", unreachable)
         assert oauth_actions.revoke("script", login["secret"], token).status_code == 200
     assert oauth_actions.introspect(caller, token).json == {"active": False}

@@ -231,7 +231,7 @@ def test_a_database_error_answered_around_is_counted(
     the error it carried on without is counted (idp.changes)."""
     import sqlalchemy.exc
 
-    from idp import changes
+    from idp.changes import reading
 
     login = oauth_actions.login()
     caller = oauth_actions.resource_server()
@@ -241,9 +241,9 @@ def test_a_database_error_answered_around_is_counted(
     def unreachable() -> None:
         raise sqlalchemy.exc.OperationalError("SELECT", {}, Exception("refused"))
 
-    later = changes.time.monotonic() + 3600  # the periodic read is due
-    monkeypatch.setattr(changes.time, "monotonic", lambda: later)
-    monkeypatch.setattr(changes, "read_changes", unreachable)
+    later = reading.time.monotonic() + 3600  # the periodic read is due
+    monkeypatch.setattr(reading.time, "monotonic", lambda: later)
+    monkeypatch.setattr(reading, "read_changes", unreachable)
     answer = oauth_actions.introspect(caller, login["access_token"])
     monkeypatch.undo()
 

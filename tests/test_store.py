@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from idp import changes
 from idp import create_app
 from idp import metrics
-from idp.accounts import services as accounts
+from idp.accounts import profiles
 from idp.accounts.models import Operator
+from idp.changes import writing
 from idp.config import ConfigError
 from idp.extensions import db
 from idp.store import CLUSTER_TAGS
@@ -153,8 +153,8 @@ def test_operators_counters_spread_over_every_master(
 @on_cluster
 def test_a_change_is_published_to_every_head_copy(app, redis_url, redis_prefix):
     with app.app_context():
-        profile = accounts.create_profile("readers")
-        accounts.update_profile(profile, api_access=False)
+        profile = profiles.create_profile("readers")
+        profiles.update_profile(profile, api_access=False)
     client = redis_client(redis_url)
     try:
         heads = {
@@ -279,7 +279,7 @@ def test_a_master_down_degrades_to_the_database(app, private_cluster, redis_pref
             first = db.session.scalar(
                 sa.select(Operator.id).filter_by(username="user0")
             )
-            key = changes.head_key(first)
+            key = writing.head_key(first)
         with private_cluster.client() as cluster:
             port = cluster.get_node_from_key(key).port
         master = private_cluster.processes[private_cluster.ports.index(port)]

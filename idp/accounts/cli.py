@@ -9,7 +9,8 @@ from __future__ import annotations
 import click
 
 from idp.accounts import modules
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.accounts.models import Level
 from idp.accounts.models import OperatorKind
 from idp.accounts.schemas import ModuleSchema
@@ -40,7 +41,7 @@ def profile_create(
 ) -> dict:
     """Create a profile; every module starts at `none`."""
     return PROFILE.dump(
-        accounts.create_profile(
+        profiles.create_profile(
             name,
             api_access=api_access,
             manage_users=manage_users,
@@ -71,8 +72,8 @@ def profile_set(
     levels = {action: level for action, level in levels.items() if level}
     if levels and not module:
         raise click.UsageError("--add/--edit/--delete/--inquire need --module.")
-    profile = accounts.update_profile(
-        accounts.get_profile(name),
+    profile = profiles.update_profile(
+        profiles.get_profile(name),
         modules={module: levels} if module else None,
         api_access=api_access,
         manage_users=manage_users,
@@ -84,21 +85,21 @@ def profile_set(
 @command(profile_group, "list")
 def profile_list() -> dict:
     """Every profile with its rights and module levels."""
-    return {"profiles": PROFILE.dump(accounts.list_profiles(), many=True)}
+    return {"profiles": PROFILE.dump(profiles.list_profiles(), many=True)}
 
 
 @command(profile_group, "show")
 @click.argument("name")
 def profile_show(name: str) -> dict:
     """One profile with its rights and module levels."""
-    return PROFILE.dump(accounts.get_profile(name))
+    return PROFILE.dump(profiles.get_profile(name))
 
 
 @command(profile_group, "delete")
 @click.argument("name")
 def profile_delete(name: str) -> dict:
     """Delete a profile that no operator holds."""
-    accounts.delete_profile(accounts.get_profile(name))
+    profiles.delete_profile(profiles.get_profile(name))
     return {"name": name, "deleted": True}
 
 
@@ -147,9 +148,9 @@ def operator_create(
     rate_limit: str | None,
 ) -> dict:
     """Create an operator; a generated password is printed once."""
-    profile = accounts.get_profile(profile_name)
+    profile = profiles.get_profile(profile_name)
     password = read_stdin_secret("password") if password_stdin else None
-    created = accounts.create_operator(
+    created = operators.create_operator(
         username,
         profile=profile,
         password=password,
@@ -172,10 +173,10 @@ def operator_set(
     username: str, active: bool | None, profile_name: str | None, rate_limit: str | None
 ) -> dict:
     """Change an operator; its credentials see the change at once."""
-    operator = accounts.get_operator(username)
-    profile = accounts.get_profile(profile_name) if profile_name else None
+    operator = operators.get_operator(username)
+    profile = profiles.get_profile(profile_name) if profile_name else None
     return OPERATOR.dump(
-        accounts.update_operator(
+        operators.update_operator(
             operator, is_active=active, profile=profile, rate_limit=rate_limit
         )
     )
@@ -184,21 +185,21 @@ def operator_set(
 @command(operator_group, "list")
 def operator_list() -> dict:
     """Every operator (never a password)."""
-    return {"operators": OPERATOR.dump(accounts.list_operators(), many=True)}
+    return {"operators": OPERATOR.dump(operators.list_operators(), many=True)}
 
 
 @command(operator_group, "show")
 @click.argument("username")
 def operator_show(username: str) -> dict:
     """One operator (never its password)."""
-    return OPERATOR.dump(accounts.get_operator(username))
+    return OPERATOR.dump(operators.get_operator(username))
 
 
 @command(operator_group, "delete")
 @click.argument("username")
 def operator_delete(username: str) -> dict:
     """Delete an operator and every credential it holds (never the owner)."""
-    accounts.delete_operator(accounts.get_operator(username))
+    operators.delete_operator(operators.get_operator(username))
     return {"username": username, "deleted": True}
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import delete
 from sqlalchemy import or_
 from sqlalchemy import select
 
-from idp import changes
 from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import ACTIONS
@@ -23,6 +22,8 @@ from idp.accounts.models import ModulePermission
 from idp.accounts.models import Operator
 from idp.accounts.models import Profile
 from idp.audit.log import record
+from idp.changes import reading
+from idp.changes import writing
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -31,15 +32,15 @@ from idp.extensions import db
 
 _MEMORY_KEY = ("declared-modules",)
 #: The change tag of the module list: every introspection answer carries it.
-MODULES_TAG = changes.tag("modules", "all")
+MODULES_TAG = writing.tag("modules", "all")
 
 
 def declared_modules() -> tuple[str, ...]:
     """Every module's name, by name; no SQL while this process remembers them."""
-    names_ = changes.recall(_MEMORY_KEY)
+    names_ = reading.recall(_MEMORY_KEY)
     if names_ is None:
         names_ = tuple(db.session.scalars(select(Module.name).order_by(Module.name)))
-        changes.remember(_MEMORY_KEY, names_, (MODULES_TAG,))
+        reading.remember(_MEMORY_KEY, names_, (MODULES_TAG,))
     return names_
 
 
@@ -57,7 +58,7 @@ def create_module(actor: Operator | None, name: str) -> Module:
     module = Module(name=name)
     db.session.add(module)
     record("module.created", f"module:{name}", after={"name": name})
-    changes.commit(MODULES_TAG)
+    writing.commit(MODULES_TAG)
     return module
 
 
@@ -90,7 +91,7 @@ def delete_module(actor: Operator | None, name: str) -> None:
     db.session.execute(delete(ModulePermission).filter_by(module=name))
     db.session.delete(module)
     record("module.deleted", f"module:{name}", before={"name": name})
-    changes.commit(MODULES_TAG)
+    writing.commit(MODULES_TAG)
 
 
 def apply_configured(configured: list[str]) -> list[str]:
@@ -105,5 +106,5 @@ def apply_configured(configured: list[str]) -> list[str]:
         db.session.add(Module(name=name))
         record("module.created", f"module:{name}", after={"name": name})
     if created:
-        changes.commit(MODULES_TAG)
+        writing.commit(MODULES_TAG)
     return created

@@ -92,6 +92,7 @@ def init_app(app: Flask) -> None:
     from idp.console import profile  # noqa: F401
     from idp.console import roles  # noqa: F401
     from idp.console import templating
+    from idp.console import user_credentials  # noqa: F401
     from idp.console import users  # noqa: F401
     from idp.console import webhooks  # noqa: F401
 

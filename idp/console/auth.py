@@ -33,7 +33,7 @@ from wtforms import StringField
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
 
-from idp.accounts import services as accounts
+from idp.accounts import passwords
 from idp.accounts.models import Operator
 from idp.accounts.permissions import Right
 from idp.accounts.permissions import has_right
@@ -165,7 +165,7 @@ def sign_in() -> ResponseReturnValue:
         return redirect(url_for("console.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        operator = accounts.verify_operator_password(
+        operator = passwords.verify_operator_password(
             form.username.data, form.password.data
         )
         if operator is not None and may_sign_in(operator):

@@ -26,7 +26,7 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 
 from idp.accounts import modules as module_services
-from idp.accounts import services
+from idp.accounts import profiles
 from idp.accounts.models import ACTIONS
 from idp.accounts.models import Level
 from idp.accounts.models import Profile
@@ -120,7 +120,7 @@ def role_form(base: type[RightsForm], **kwargs: Any) -> RightsForm:
 @bp.get("/roles")
 @screen(Right.MANAGE_USERS)
 def roles() -> ResponseReturnValue:
-    return _render("console/roles/list.html", page=paginate(services.list_profiles()))
+    return _render("console/roles/list.html", page=paginate(profiles.list_profiles()))
 
 
 @bp.route("/roles/new", methods=["GET", "POST"])
@@ -131,7 +131,7 @@ def roles_new() -> ResponseReturnValue:
         form.api_access.data = True
     if form.validate_on_submit():
         try:
-            profile = services.create_profile(
+            profile = profiles.create_profile(
                 form.name.data,
                 modules=form.levels(),
                 actor=current_operator(),
@@ -148,13 +148,13 @@ def roles_new() -> ResponseReturnValue:
 @bp.route("/roles/<name>/edit", methods=["GET", "POST"])
 @screen(Right.MANAGE_USERS)
 def roles_edit(name: str) -> ResponseReturnValue:
-    profile = services.get_profile(name)
+    profile = profiles.get_profile(name)
     form = role_form(RightsForm, obj=profile)
     if not form.is_submitted():
         _fill_levels(form, profile)
     if form.validate_on_submit():
         try:
-            services.update_profile(
+            profiles.update_profile(
                 profile,
                 actor=current_operator(),
                 modules=form.levels(),

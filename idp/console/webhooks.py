@@ -41,7 +41,8 @@ from idp.console.templating import paginate
 from idp.errors import Conflict
 from idp.errors import DomainError
 from idp.webhooks import deliveries
-from idp.webhooks import services
+from idp.webhooks import endpoints
+from idp.webhooks import event_types
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -110,16 +111,16 @@ def _form(endpoint: WebhookEndpoint | None = None) -> WebhookForm:
     me = current_operator()
     form = WebhookForm()
     form.events.choices = [("*", _("Every event"))] + [
-        (event["name"], event["name"]) for event in services.list_event_types(me)
+        (event["name"], event["name"]) for event in event_types.list_event_types(me)
     ]
     if endpoint is not None and not form.is_submitted():
         form.url.data = endpoint.url
         form.description.data = endpoint.description
         form.events.data = endpoint.events
         form.enabled.data = endpoint.enabled
-        basic = services.public_basic_auth(endpoint)
+        basic = endpoints.public_basic_auth(endpoint)
         form.basic_username.data = basic["username"] if basic else ""
-        shown = services.public_headers(endpoint)
+        shown = endpoints.public_headers(endpoint)
         while len(form.headers.entries) < len(shown) + SPARE_HEADERS:
             form.headers.append_entry()
         for row, header in zip(form.headers.entries, shown, strict=False):
@@ -140,7 +141,7 @@ def _masked_names(endpoint: WebhookEndpoint | None) -> set[str]:
 def webhooks() -> ResponseReturnValue:
     return render_template(
         "console/webhooks/list.html",
-        page=paginate(services.list_endpoints(current_operator())),
+        page=paginate(endpoints.list_endpoints(current_operator())),
     )
 
 
@@ -150,7 +151,7 @@ def webhooks_new() -> ResponseReturnValue:
     form = _form()
     if form.validate_on_submit():
         try:
-            _endpoint, secret = services.create_endpoint(
+            _endpoint, secret = endpoints.create_endpoint(
                 current_operator(), **form.settings(set())
             )
         except DomainError as error:
@@ -170,12 +171,12 @@ def webhooks_new() -> ResponseReturnValue:
 @screen(may_manage_webhooks)
 def webhooks_edit(webhook_id: int) -> ResponseReturnValue:
     me = current_operator()
-    endpoint = services.get_endpoint(me, webhook_id)
+    endpoint = endpoints.get_endpoint(me, webhook_id)
     form = _form(endpoint)
     if form.validate_on_submit():
         try:
             # An emptied Basic username removes Basic authentication.
-            services.update_endpoint(
+            endpoints.update_endpoint(
                 me, endpoint, **form.settings(_masked_names(endpoint))
             )
         except DomainError as error:
@@ -195,9 +196,9 @@ def webhooks_edit(webhook_id: int) -> ResponseReturnValue:
 @screen(may_manage_webhooks)
 def webhooks_delete(webhook_id: int) -> ResponseReturnValue:
     me = current_operator()
-    endpoint = services.get_endpoint(me, webhook_id)
+    endpoint = endpoints.get_endpoint(me, webhook_id)
     if request.method == "POST":  # the CSRF token was checked before the view
-        services.delete_endpoint(me, endpoint)
+        endpoints.delete_endpoint(me, endpoint)
         flash(_("Webhook deleted."), "success")
         return redirect(url_for("console.webhooks"))
     return render_template(
@@ -219,7 +220,7 @@ def webhooks_deliveries(webhook_id: int) -> ResponseReturnValue:
     me = current_operator()
     return render_template(
         "console/webhooks/deliveries.html",
-        endpoint=services.get_endpoint(me, webhook_id),
+        endpoint=endpoints.get_endpoint(me, webhook_id),
         page=paginate(deliveries.list_deliveries(me, webhook_id)),
     )
 
@@ -269,7 +270,7 @@ def webhooks_test(webhook_id: int) -> ResponseReturnValue:
 @screen(may_manage_webhooks)
 def webhooks_rotate(webhook_id: int) -> ResponseReturnValue:
     me = current_operator()
-    endpoint = services.get_endpoint(me, webhook_id)
+    endpoint = endpoints.get_endpoint(me, webhook_id)
     if request.method == "POST":  # the CSRF token was checked before the view
         _endpoint, secret = deliveries.rotate_secret(me, webhook_id)
         flash(_("New signing secret set."), "success")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
 from idp.commands import Duration
 from idp.commands import command
 from idp.credentials import services
@@ -32,7 +32,7 @@ api_key_group = click.Group("api-key", help="API keys of API members.")
 @click.option("--expires-in", type=Duration(), help="For example 30d; default never.")
 def pat_create(username: str, name: str, expires_in: int | None) -> dict:
     """Create a token for USERNAME; it is printed once."""
-    operator = accounts.get_operator(username)
+    operator = operators.get_operator(username)
     created = services.issue_personal_access_token(
         None, operator, name=name, expires_in=expires_in
     )
@@ -43,7 +43,7 @@ def pat_create(username: str, name: str, expires_in: int | None) -> dict:
 @click.argument("username")
 def pat_list(username: str) -> dict:
     """USERNAME's tokens that are not revoked (never the tokens themselves)."""
-    operator = accounts.get_operator(username)
+    operator = operators.get_operator(username)
     tokens = services.list_personal_access_tokens(None, operator)
     return {"tokens": PersonalAccessTokenSchema(many=True).dump(tokens)}
 
@@ -53,7 +53,7 @@ def pat_list(username: str) -> dict:
 @click.argument("token_id", type=click.IntRange(1, MAX_ID))
 def pat_revoke(username: str, token_id: int) -> dict:
     """Revoke one of USERNAME's tokens; it stops working at once."""
-    operator = accounts.get_operator(username)
+    operator = operators.get_operator(username)
     services.revoke_personal_access_token(None, operator, token_id)
     return {"id": token_id, "revoked": True}
 
@@ -62,7 +62,7 @@ def pat_revoke(username: str, token_id: int) -> dict:
 @click.argument("username")
 def api_account_create(username: str) -> dict:
     """Create an API account for USERNAME; the password is printed once."""
-    operator = accounts.get_operator(username)
+    operator = operators.get_operator(username)
     created = services.create_api_account(None, operator)
     return ApiAccountCreatedSchema().dump(created)
 
@@ -71,7 +71,7 @@ def api_account_create(username: str) -> dict:
 @click.argument("username")
 def api_account_list(username: str) -> dict:
     """USERNAME's API accounts (never a password)."""
-    operator = accounts.get_operator(username)
+    operator = operators.get_operator(username)
     accounts_ = services.list_api_accounts(None, operator)
     return {"api_accounts": ApiAccountSchema(many=True).dump(accounts_)}
 
@@ -81,7 +81,7 @@ def api_account_list(username: str) -> dict:
 @click.argument("account_username")
 def api_account_delete(username: str, account_username: str) -> dict:
     """Delete one of USERNAME's API accounts; it stops working at once."""
-    operator = accounts.get_operator(username)
+    operator = operators.get_operator(username)
     services.delete_api_account(None, operator, account_username)
     return {"username": account_username, "deleted": True}
 
@@ -91,7 +91,7 @@ def api_account_delete(username: str, account_username: str) -> dict:
 @click.option("--description", default="", help="What the key is for.")
 def api_key_create(username: str, description: str) -> dict:
     """Create a key pair for API member USERNAME; the private key is printed once."""
-    member = accounts.get_operator(username)
+    member = operators.get_operator(username)
     created = services.create_api_key(None, member, description=description)
     return ApiKeyCreatedSchema().dump(created)
 
@@ -100,7 +100,7 @@ def api_key_create(username: str, description: str) -> dict:
 @click.argument("username")
 def api_key_list(username: str) -> dict:
     """API member USERNAME's keys that are not revoked (never a private key)."""
-    member = accounts.get_operator(username)
+    member = operators.get_operator(username)
     return {
         "api_keys": ApiKeySchema(many=True).dump(services.list_api_keys(None, member))
     }
@@ -111,7 +111,7 @@ def api_key_list(username: str) -> dict:
 @click.argument("public_key")
 def api_key_revoke(username: str, public_key: str) -> dict:
     """Revoke one of API member USERNAME's keys; it stops working at once."""
-    member = accounts.get_operator(username)
+    member = operators.get_operator(username)
     services.revoke_api_key(None, member, public_key)
     return {"public_key": public_key, "revoked": True}
 

@@ -61,7 +61,7 @@ class ApiAccount(db.Model):
     password_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: The operator who made it (None: the idp command); re-checked when the
-    #: holder's rights rise (idp.accounts.services.recheck_credentials).
+    #: holder's rights rise (idp.accounts.operators.recheck_credentials).
     made_by_id: Mapped[int | None]
     last_used_at: Mapped[dt.datetime | None]
     operator: Mapped[Operator] = relationship(lazy="joined")
@@ -84,7 +84,7 @@ class ApiKey(db.Model):
     description: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: The operator who made it (None: the idp command); re-checked when the
-    #: holder's rights rise (idp.accounts.services.recheck_credentials).
+    #: holder's rights rise (idp.accounts.operators.recheck_credentials).
     made_by_id: Mapped[int | None]
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]

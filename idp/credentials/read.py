@@ -18,9 +18,10 @@ from typing import TypeVar
 from cachetools import TTLCache
 from sqlalchemy import select
 
-from idp import changes
 from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.modules import declared_modules
+from idp.changes import reading
+from idp.changes import writing
 from idp.credentials.active import ActiveCredential
 from idp.credentials.models import API_ACCOUNT_USERNAME
 from idp.credentials.models import API_PUBLIC_KEY
@@ -51,13 +52,13 @@ def counted_read(
     Redis round trip; when something has, ``work`` runs once more, now reading
     what changed from the database.
     """
-    changes.begin()
+    reading.begin()
     result = work()
     active = credential(result)
     window, head, reachable = _count(active)
-    if changes.confirm(head, reachable=reachable):
+    if reading.confirm(head, reachable=reachable):
         return result, window
-    changes.begin()
+    reading.begin()
     result = work()
     again = credential(result)
     if again is None or not again.counted:
@@ -73,9 +74,9 @@ def counted_read(
 def _count(active: ActiveCredential | None) -> tuple[Window | None, int | None, bool]:
     if active is not None and active.counted:
         return limiter().hit_and_read_head(
-            active.operator_id, active.rate_limit, changes.head_key(active.operator_id)
+            active.operator_id, active.rate_limit, writing.head_key(active.operator_id)
         )
-    head, reachable = changes.read_head()
+    head, reachable = reading.read_head()
     return None, head, reachable
 
 
@@ -108,7 +109,7 @@ def resolve(token: str) -> ActiveCredential | None:
     now = utcnow()
     digest = token_digest(token)
     key = ("credential", digest)
-    active = changes.recall(key)
+    active = reading.recall(key)
     if active is None:
         if digest in _unknown:
             return None
@@ -120,7 +121,7 @@ def resolve(token: str) -> ActiveCredential | None:
         if active is None or active is NO_ACCESS:
             return None
         if active.kind != CredentialKind.OAUTH_REFRESH_TOKEN:
-            changes.remember(key, active, active.tags())
+            reading.remember(key, active, active.tags())
     if active.exp is not None and active.exp <= timestamp(now):
         return None
     return active

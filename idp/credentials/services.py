@@ -12,13 +12,13 @@ import secrets
 
 from sqlalchemy import select
 
-from idp import changes
 from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.permissions import Action
 from idp.accounts.permissions import require_may
 from idp.audit.log import record
+from idp.changes import writing
 from idp.created import Created
 from idp.credentials.models import API_ACCOUNT_USERNAME
 from idp.credentials.models import API_PUBLIC_KEY
@@ -112,7 +112,7 @@ def revoke_personal_access_token(
     _announce(
         "credential.revoked", CredentialKind.PERSONAL_ACCESS_TOKEN, token.hint, operator
     )
-    changes.commit(changes.tag(CredentialKind.PERSONAL_ACCESS_TOKEN, token.id))
+    writing.commit(writing.tag(CredentialKind.PERSONAL_ACCESS_TOKEN, token.id))
 
 
 # -- API accounts ------------------------------------------------------------
@@ -165,7 +165,7 @@ def delete_api_account(
     _announce(
         "credential.revoked", CredentialKind.API_ACCOUNT, account.username, operator
     )
-    changes.commit(changes.tag(CredentialKind.API_ACCOUNT, account.id))
+    writing.commit(writing.tag(CredentialKind.API_ACCOUNT, account.id))
 
 
 # -- API keys ----------------------------------------------------------------
@@ -216,4 +216,4 @@ def revoke_api_key(actor: Operator | None, member: Operator, public_key: str) ->
         raise NotFound(f"No API key {public_key!r} of {member.username!r}.")
     key.revoked_at = utcnow()
     _announce("credential.revoked", CredentialKind.API_KEY, key.public_key, member)
-    changes.commit(changes.tag(CredentialKind.API_KEY, key.id))
+    writing.commit(writing.tag(CredentialKind.API_KEY, key.id))

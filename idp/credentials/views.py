@@ -8,7 +8,7 @@ from flask import Blueprint
 from flask import jsonify
 from flask import request
 
-from idp.accounts import services as accounts
+from idp.accounts import passwords
 from idp.credentials import services
 from idp.credentials.schemas import ApiAccountCreatedSchema
 
@@ -30,7 +30,7 @@ def register() -> ResponseReturnValue:
     auth = request.authorization
     operator = None
     if auth is not None and auth.type == "basic" and auth.username and auth.password:
-        operator = accounts.verify_operator_password(auth.username, auth.password)
+        operator = passwords.verify_operator_password(auth.username, auth.password)
     if operator is None or not operator.may_use_password_grant():
         response = jsonify(
             error="invalid_credentials",

@@ -29,8 +29,9 @@ from authlib.oauth2.rfc6749.errors import UnauthorizedClientError
 from flask import current_app
 from flask import request as flask_request
 
-from idp import changes
 from idp.audit.log import acting
+from idp.changes import reading
+from idp.changes import writing
 from idp.credentials.usage import record_client_use
 from idp.database import find
 from idp.extensions import db
@@ -154,15 +155,15 @@ def verify_client(request: OAuth2Request, method: str) -> AuthenticatedClient | 
 
 def verify_client_secret(client_id: str, secret: str) -> AuthenticatedClient | None:
     """The client these credentials name, or None (see the module's docstring)."""
-    changes.ensure_begun()
+    reading.ensure_begun()
     key = ("client", keyed_digest(f"{client_id}\0{secret}"))
-    remembered = changes.recall(key)
+    remembered = reading.recall(key)
     if remembered is not None:
         return remembered
     # After a client change every thread asks at once: one hashes, the others
     # wait for its answer instead of each paying argon2's time and memory.
     with _single_flight(key):
-        remembered = changes.recall(key)
+        remembered = reading.recall(key)
         if remembered is not None:
             return remembered
         failures = _failure_keys(client_id)
@@ -182,7 +183,7 @@ def verify_client_secret(client_id: str, secret: str) -> AuthenticatedClient | N
             client_id=client.client_id,
             may_introspect=client.may_introspect,
         )
-        changes.remember(key, authenticated, (changes.tag("client", client.id),))
+        reading.remember(key, authenticated, (writing.tag("client", client.id),))
         return authenticated
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlalchemy import select
 
-from idp import changes
 from idp import names
 from idp.accounts import permissions
 from idp.accounts.models import Operator
 from idp.audit.log import record
+from idp.changes import writing
 from idp.created import Created
 from idp.database import Listing
 from idp.database import find
@@ -130,7 +130,7 @@ def update_client(
         before=before,
         after=client_data(client),
     )
-    changes.commit(changes.tag("client", client.id))
+    writing.commit(writing.tag("client", client.id))
     return client
 
 
@@ -143,7 +143,7 @@ def rotate_client_secret(client: OAuthClient, actor: Operator | None = None) -> 
     client.secret_hash = hash_password(secret)
     emit("client.secret_rotated", {"client_id": client.client_id})
     record("client.secret_rotated", f"client:{client.client_id}")
-    changes.commit(changes.tag("client", client.id))
+    writing.commit(writing.tag("client", client.id))
     return secret
 
 
@@ -159,7 +159,7 @@ def delete_client(client: OAuthClient, actor: Operator | None = None) -> None:
     db.session.delete(client)
     emit("client.deleted", {"client_id": client.client_id})
     record("client.deleted", f"client:{client.client_id}", before=before)
-    changes.commit(changes.tag("client", client.id))
+    writing.commit(writing.tag("client", client.id))
 
 
 def _owner_logged_in_through(client: OAuthClient) -> bool:

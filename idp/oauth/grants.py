@@ -7,7 +7,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError
 
-from idp.accounts import services as accounts
+from idp.accounts import passwords
 from idp.accounts.models import Operator
 from idp.oauth import tokens
 from idp.oauth.client_auth import METHODS
@@ -31,7 +31,7 @@ class PasswordGrant(_IssuingGrant, grants.ResourceOwnerPasswordCredentialsGrant)
     """RFC 6749 §4.3, for active people whose profile grants API access."""
 
     def authenticate_user(self, username: str, password: str) -> Operator:
-        operator = accounts.verify_operator_password(username, password)
+        operator = passwords.verify_operator_password(username, password)
         # One answer for a wrong name, a wrong password and a barred account,
         # so the endpoint does not tell which usernames exist. Authlib answers
         # invalid_request here; RFC 6749 §5.2 says invalid_grant.

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
-from idp import changes
 from idp import metrics
 from idp.accounts.models import Operator
 from idp.audit.log import record
+from idp.changes import writing
 from idp.extensions import db
 from idp.oauth.models import OAuthClient
 from idp.oauth.models import OAuthToken
@@ -158,7 +158,7 @@ def revoke_family(family_id: str, *, reused: bool = False) -> None:
         if events:
             _family_revoked(family_id, reused)
             events = False
-        changes.commit(changes.tag("family", family_id))
+        writing.commit(writing.tag("family", family_id))
     db.session.commit()
 
 
@@ -215,7 +215,7 @@ def revoke_token(kind: str, row: OAuthToken) -> None:
             f"oauth_login:{row.family_id}",
             before=credential_data("oauth_login", row.family_id, row.operator),
         )
-        changes.commit(changes.tag("oauth_access_token", row.id))
+        writing.commit(writing.tag("oauth_access_token", row.id))
 
 
 def _grace_seconds() -> int:

@@ -93,7 +93,7 @@ class OperatorLimiter:
     ) -> tuple[Window, int | None, bool]:
         """The window after one hit, the change-log head, and whether Redis answered.
 
-        ``head_key`` must share the counter's slot: idp.changes.head_key(operator_id).
+        ``head_key`` must share the counter's slot: idp.changes.writing.head_key(operator_id).
         """
         if self._hit is None:
             return self.hit(operator_id, limit), None, True

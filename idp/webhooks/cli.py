@@ -9,7 +9,8 @@ import click
 from idp.commands import command
 from idp.commands import read_stdin_secret
 from idp.database import MAX_ID
-from idp.webhooks import services
+from idp.webhooks import endpoints
+from idp.webhooks import event_types
 from idp.webhooks.schemas import EventTypeSchema
 from idp.webhooks.schemas import WebhookCreatedSchema
 from idp.webhooks.schemas import WebhookSchema
@@ -108,7 +109,7 @@ def webhook_create(
     masked_headers: list[dict],
 ) -> dict:
     """Add a webhook; its signing secret is printed once."""
-    created = services.create_endpoint(
+    created = endpoints.create_endpoint(
         None,
         url=url,
         events=list(events),
@@ -122,14 +123,14 @@ def webhook_create(
 @command(webhook_group, "list")
 def webhook_list() -> dict:
     """Every webhook (never a masked value, password or secret)."""
-    return {"webhooks": WEBHOOK.dump(services.list_endpoints(None), many=True)}
+    return {"webhooks": WEBHOOK.dump(endpoints.list_endpoints(None), many=True)}
 
 
 @command(webhook_group, "show")
 @click.argument("webhook_id", type=click.IntRange(1, MAX_ID))
 def webhook_show(webhook_id: int) -> dict:
     """One webhook (never a masked value, password or secret)."""
-    return WEBHOOK.dump(services.get_endpoint(None, webhook_id))
+    return WEBHOOK.dump(endpoints.get_endpoint(None, webhook_id))
 
 
 @command(webhook_group, "update")
@@ -167,15 +168,15 @@ def webhook_update(
         changes["basic_auth"] = _basic_auth(basic_user, basic_password_stdin)
     elif basic_password_stdin:
         raise click.UsageError("--basic-password-stdin needs --basic-user.")
-    endpoint = services.get_endpoint(None, webhook_id)
-    return WEBHOOK.dump(services.update_endpoint(None, endpoint, **changes))
+    endpoint = endpoints.get_endpoint(None, webhook_id)
+    return WEBHOOK.dump(endpoints.update_endpoint(None, endpoint, **changes))
 
 
 @command(webhook_group, "delete")
 @click.argument("webhook_id", type=click.IntRange(1, MAX_ID))
 def webhook_delete(webhook_id: int) -> dict:
     """Delete a webhook and its delivery log."""
-    services.delete_endpoint(None, services.get_endpoint(None, webhook_id))
+    endpoints.delete_endpoint(None, endpoints.get_endpoint(None, webhook_id))
     return {"id": webhook_id, "deleted": True}
 
 
@@ -184,14 +185,18 @@ def webhook_delete(webhook_id: int) -> dict:
 @click.option("--description", default="", help="What the event means.")
 def event_type_create(name: str, description: str) -> dict:
     """Declare an event type the organisation's API publishes."""
-    return EventTypeSchema().dump(services.create_event_type(None, name, description))
+    return EventTypeSchema().dump(
+        event_types.create_event_type(None, name, description)
+    )
 
 
 @command(event_type_group, "list")
 def event_type_list() -> dict:
     """Every event type, built-in and declared."""
     return {
-        "event_types": EventTypeSchema(many=True).dump(services.list_event_types(None))
+        "event_types": EventTypeSchema(many=True).dump(
+            event_types.list_event_types(None)
+        )
     }
 
 
@@ -199,5 +204,5 @@ def event_type_list() -> dict:
 @click.argument("name")
 def event_type_delete(name: str) -> dict:
     """Forget a declared event type."""
-    services.delete_event_type(None, name)
+    event_types.delete_event_type(None, name)
     return {"name": name, "deleted": True}

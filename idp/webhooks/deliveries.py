@@ -1,7 +1,7 @@
 """What the owner does with an endpoint's deliveries: read them, send one again,
 send a test event, and rotate the signing secret.
 
-Every function looks the endpoint up through ``services.get_endpoint``, which
+Every function looks the endpoint up through ``endpoints.get_endpoint``, which
 asks ``idp.accounts.permissions`` whether the actor may manage webhooks.
 """
 
@@ -21,7 +21,7 @@ from idp.errors import NotFound
 from idp.extensions import db
 from idp.timeutil import utcnow
 from idp.webhooks import crypto
-from idp.webhooks import services
+from idp.webhooks import endpoints
 from idp.webhooks.models import DeliveryStatus
 from idp.webhooks.models import WebhookAttempt
 from idp.webhooks.models import WebhookDelivery
@@ -34,7 +34,7 @@ from idp.webhooks.schedule import parse_duration
 
 def list_deliveries(actor: Operator | None, webhook_id: int) -> Listing:
     """The endpoint's deliveries, newest first."""
-    endpoint = services.get_endpoint(actor, webhook_id)
+    endpoint = endpoints.get_endpoint(actor, webhook_id)
     return Listing(
         select(WebhookDelivery)
         .filter_by(endpoint_id=endpoint.id)
@@ -46,7 +46,7 @@ def get_delivery(
     actor: Operator | None, webhook_id: int, delivery_id: int
 ) -> WebhookDelivery:
     """One delivery of the endpoint (a 404 for another endpoint's)."""
-    endpoint = services.get_endpoint(actor, webhook_id)
+    endpoint = endpoints.get_endpoint(actor, webhook_id)
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.endpoint_id != endpoint.id:
         raise NotFound(f"Webhook {webhook_id} has no delivery {delivery_id}.")
@@ -91,7 +91,7 @@ def redeliver(
 
 def send_test(actor: Operator | None, webhook_id: int) -> WebhookDelivery:
     """A ``webhook.test`` event delivered to this endpoint only."""
-    endpoint = services.get_endpoint(actor, webhook_id)
+    endpoint = endpoints.get_endpoint(actor, webhook_id)
     _require_enabled(endpoint)
     now = utcnow()
     event = WebhookEvent(
@@ -118,8 +118,8 @@ def rotate_secret(actor: Operator | None, webhook_id: int) -> Created:
     """A new signing secret, in clear to be shown once; the old one keeps signing
     for ``IDP_WEBHOOK_SECRET_OVERLAP`` so that the receiver can switch over.
     """
-    endpoint = services.get_endpoint(actor, webhook_id)
-    secret = services.new_signing_secret()
+    endpoint = endpoints.get_endpoint(actor, webhook_id)
+    secret = endpoints.new_signing_secret()
     overlap = parse_duration(current_app.config["WEBHOOK_SECRET_OVERLAP"])
     endpoint.previous_secret_encrypted = endpoint.secret_encrypted
     endpoint.previous_secret_expires_at = utcnow() + dt.timedelta(seconds=overlap)

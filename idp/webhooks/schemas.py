@@ -13,7 +13,7 @@ from marshmallow import validate
 from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
-from idp.webhooks import services
+from idp.webhooks import endpoints
 
 _EVENTS = fields.List(
     fields.String(validate=validate.Length(min=1, max=100)),
@@ -58,13 +58,13 @@ class WebhookSchema(Schema):
     enabled = fields.Boolean(dump_only=True)
     disabled_reason = fields.String(dump_only=True, allow_none=True)
     basic_auth = fields.Function(
-        services.public_basic_auth,
+        endpoints.public_basic_auth,
         dump_only=True,
         allow_none=True,
         metadata={"example": {"username": "idp", "password_set": True}},
     )
     headers = fields.Function(
-        services.public_headers,
+        endpoints.public_headers,
         dump_only=True,
         metadata={
             "example": [
@@ -89,7 +89,7 @@ class WebhookCreatedSchema(CreatedSchema, WebhookSchema):
 
 
 class WebhookUpdateSchema(InputSchema):
-    url = fields.String(validate=validate.Length(min=1, max=services.MAX_URL))
+    url = fields.String(validate=validate.Length(min=1, max=endpoints.MAX_URL))
     description = fields.String(validate=validate.Length(max=500))
     events = _EVENTS
     enabled = fields.Boolean()
@@ -100,7 +100,7 @@ class WebhookUpdateSchema(InputSchema):
 class WebhookCreateSchema(WebhookUpdateSchema):
     url = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=services.MAX_URL),
+        validate=validate.Length(min=1, max=endpoints.MAX_URL),
         metadata={"example": "https://hooks.example.com/idp"},
     )
     events = fields.List(

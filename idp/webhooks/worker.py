@@ -31,6 +31,7 @@ from idp.purge import purge
 from idp.webhooks import crypto
 from idp.webhooks import delivery
 from idp.webhooks import housekeeping
+from idp.webhooks import leases
 
 log = logging.getLogger("idp.webhooks")
 
@@ -76,7 +77,7 @@ class Worker:
                     self._listen_quietly()
                 if self.run_once():
                     continue
-                wait = delivery.seconds_until_due()
+                wait = leases.seconds_until_due()
             except SQLAlchemyError as error:
                 db.session.rollback()
                 metrics.DATABASE_ERRORS.inc()
@@ -92,12 +93,12 @@ class Worker:
 
     def run_once(self) -> int:
         """Send every delivery one claim returns, SENDERS at a time; how many were claimed."""
-        claims = delivery.claim(limit=CLAIM_SIZE)
+        claims = leases.claim(limit=CLAIM_SIZE)
         if claims:
             list(self._senders.map(self._deliver, claims))
         return len(claims)
 
-    def _deliver(self, claimed: delivery.Claim) -> None:
+    def _deliver(self, claimed: leases.Claim) -> None:
         if self.stopping.is_set():
             return  # its lease lapses; this or another worker sends it then
         with self.app.app_context():

@@ -6,9 +6,10 @@ import itertools
 
 import pytest
 
-from idp.accounts import services as accounts
 from idp.accounts.credential_kinds import MANAGED_KINDS
 from idp.accounts.credential_kinds import CredentialKind
+from idp.accounts.operators import get_operator
+from idp.accounts.operators import update_operator
 from idp.accounts.permissions import Action
 from idp.accounts.permissions import Forbidden
 from idp.accounts.permissions import may
@@ -75,7 +76,7 @@ def operators(oauth_actions) -> dict:
     for username, kwargs in spec.items():
         oauth_actions.operator(username, **kwargs)
     with oauth_actions.app.app_context():
-        accounts.update_operator(accounts.get_operator("inactive"), is_active=False)
+        update_operator(get_operator("inactive"), is_active=False)
     return spec
 
 
@@ -86,13 +87,13 @@ def test_every_combination_follows_the_rules(app, operators):
         for actor_name, target_name, action, kind in itertools.product(
             ACTORS, TARGETS, Action, MANAGED_KINDS
         ):
-            actor = None if actor_name == "cli" else accounts.get_operator(actor_name)
+            actor = None if actor_name == "cli" else get_operator(actor_name)
             if target_name == "self":
                 if actor is None:
                     continue
                 target = actor
             else:
-                target = accounts.get_operator(target_name)
+                target = get_operator(target_name)
             if actor is not None and actor.id == target.id and target_name != "self":
                 continue  # the owner looking at "owner" is the self case
             want = expected(actor_name, target_name, action, kind)
@@ -149,18 +150,18 @@ def _revoke_key(actor, target):
 def test_every_service_enforces_the_rules(app, operators, call, target):
     """Each service refuses a plain operator acting on someone else."""
     with app.app_context():
-        actor = accounts.get_operator("plain")
+        actor = get_operator("plain")
         with pytest.raises(Forbidden):
-            call(actor, accounts.get_operator(target))
+            call(actor, get_operator(target))
 
 
 @pytest.mark.parametrize("call", [_revoke_pat, _delete_account])
 def test_only_the_owner_revokes_the_owners_credentials(app, operators, call):
     """An admin with manage_users cannot touch the owner's credentials; the owner can."""
     with app.app_context():
-        owner = accounts.get_operator("owner")
+        owner = get_operator("owner")
         with pytest.raises(Forbidden):
-            call(accounts.get_operator("users_admin"), owner)
+            call(get_operator("users_admin"), owner)
         call(owner, owner)
 
 
@@ -168,14 +169,14 @@ def test_admin_revokes_a_plain_operators_token(app, operators, oauth_actions):
     """manage_users revokes other operators' tokens, and it takes effect at once."""
     resource_server = oauth_actions.resource_server()
     with app.app_context():
-        target = accounts.get_operator("plain_other")
+        target = get_operator("plain_other")
         token, secret = services.issue_personal_access_token(None, target, name="t")
         token_id = token.id
     assert oauth_actions.introspect(resource_server, secret).json["active"] is True
     with app.app_context():
         services.revoke_personal_access_token(
-            accounts.get_operator("users_admin"),
-            accounts.get_operator("plain_other"),
+            get_operator("users_admin"),
+            get_operator("plain_other"),
             token_id,
         )
     assert oauth_actions.introspect(resource_server, secret).json == {"active": False}

@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
 from idp.credentials import services as credentials
 from tests.conftest import OAuthActions
 
@@ -70,21 +70,21 @@ class AdminActions:
         """A personal access token of ``username``: its id and secret."""
         with self.app.app_context():
             token, secret = credentials.issue_personal_access_token(
-                None, accounts.get_operator(username), name=name
+                None, operators.get_operator(username), name=name
             )
             return token.id, secret
 
     def api_account(self, username: str) -> tuple[str, str]:
         with self.app.app_context():
             account, password = credentials.create_api_account(
-                None, accounts.get_operator(username)
+                None, operators.get_operator(username)
             )
             return account.username, password
 
     def api_key(self, username: str) -> tuple[str, str]:
         with self.app.app_context():
             key, private_key = credentials.create_api_key(
-                None, accounts.get_operator(username), description="sync"
+                None, operators.get_operator(username), description="sync"
             )
             return key.public_key, private_key
 

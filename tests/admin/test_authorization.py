@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import pytest
 
 from idp.accounts import modules
-from idp.accounts import services as accounts
+from idp.accounts import profiles
 from idp.extensions import db
 from idp.webhooks import deliveries as webhook_deliveries
-from idp.webhooks import services as webhooks
+from idp.webhooks import endpoints
+from idp.webhooks import event_types
 from tests.admin.conftest import AdminActions
 from tests.admin.conftest import bearer
 
@@ -171,7 +172,7 @@ class Walk:
             if name == "name" and template.startswith("/api/v1/event-types"):
                 name = f"walk.type{next(self.count)}"
                 with self.app.app_context():
-                    webhooks.create_event_type(None, name)
+                    event_types.create_event_type(None, name)
                 return name
             if name == "name" and template.startswith("/api/v1/modules"):
                 name = f"walk-module-{next(self.count)}"
@@ -180,7 +181,7 @@ class Walk:
                 return name
             if name == "webhook_id":
                 with self.app.app_context():
-                    endpoint, _ = webhooks.create_endpoint(
+                    endpoint, _ = endpoints.create_endpoint(
                         None, url="http://127.0.0.1:9/", events=["*"]
                     )
                     self.webhook_id = endpoint.id
@@ -195,7 +196,7 @@ class Walk:
             if name == "name":
                 name = f"walk-profile-{next(self.count)}"
                 with self.app.app_context():
-                    accounts.create_profile(name)
+                    profiles.create_profile(name)
                 return name
             if name == "token_id":
                 if target in MEMBERS:
@@ -243,7 +244,7 @@ def credentials(admin_actions: AdminActions, oauth_actions) -> dict:
     for username, kwargs in TARGETS.items():
         admin_actions.operator(username, **kwargs)
     with admin_actions.app.app_context():
-        accounts.create_profile("staff")
+        profiles.create_profile("staff")
     return headers
 
 

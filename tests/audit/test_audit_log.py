@@ -91,12 +91,12 @@ def test_a_refused_change_leaves_no_record(app, client, owner, alice):
 
 
 def test_a_change_that_rolls_back_takes_its_record_with_it(app, admin_actions):
-    from idp.accounts import services as accounts
+    from idp.accounts import operators
 
     admin_actions.operator("bob")
     with app.app_context():
         before = db.session.query(AuditRecord).count()
-        bob = accounts.get_operator("bob")
+        bob = operators.get_operator("bob")
         bob.is_active = False
         from idp.audit.log import record
 
@@ -182,10 +182,10 @@ def test_no_record_holds_a_secret(app, client, owner, admin_actions):
 
 
 def _profile(app) -> str:
-    from idp.accounts import services as accounts
+    from idp.accounts import profiles
 
     with app.app_context():
-        return accounts.create_profile("staff").name
+        return profiles.create_profile("staff").name
 
 
 @pytest.mark.parametrize(

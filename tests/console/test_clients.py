@@ -206,10 +206,10 @@ def test_the_list_paginates_like_the_api(admin):
 
 def test_the_publish_toggle_decides_whether_the_client_may_publish_events(admin):
     """Ticked on the form, the client's POST /api/v1/events is accepted; unticked, refused."""
-    from idp.webhooks import services as webhooks
+    from idp.webhooks import event_types
 
     with admin.app.app_context():
-        webhooks.create_event_type(None, "task.created", "A task was created.")
+        event_types.create_event_type(None, "task.created", "A task was created.")
     form = admin.text("/console/clients/new")
     assert 'name="may_publish_events"' in form
     created = admin.post(

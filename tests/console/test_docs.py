@@ -10,9 +10,9 @@ from tests.admin.conftest import bearer
 
 def _pat(console, username: str) -> str:
     with console.app.app_context():
-        from idp.accounts import services as accounts
+        from idp.accounts import operators
 
-        operator = accounts.get_operator(username)
+        operator = operators.get_operator(username)
         return credentials.issue_personal_access_token(None, operator, name="docs")[1]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
 
 
 def test_demo_prints_the_console_and_an_owner_who_signs_in(runner, console):
@@ -19,7 +19,7 @@ def test_demo_prints_the_console_and_an_owner_who_signs_in(runner, console):
     assert console.sign_in("demo", password).status_code == 302
     assert "/console/clients" in console.text("/console")
     with console.app.app_context():
-        assert accounts.get_operator("demo").is_owner
+        assert operators.get_operator("demo").is_owner
 
 
 def test_demo_json_names_the_console(runner):

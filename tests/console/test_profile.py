@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
 from idp.credentials import services as credentials
 from tests.admin.conftest import bearer
 
@@ -56,7 +56,7 @@ def test_create_a_token_shown_once_use_it_and_revoke_it(me):
 
     with me.app.app_context():
         [token] = credentials.list_personal_access_tokens(
-            None, accounts.get_operator("alice")
+            None, operators.get_operator("alice")
         )
         token_id = token.id
     confirm = me.text(f"/console/profile/tokens/{token_id}/revoke")
@@ -85,7 +85,7 @@ def test_a_bad_token_form_says_why_and_creates_nothing(me, form, message):
     html = response.get_data(as_text=True)
     assert message in html and "idp_pat_" not in html.replace("idp_pat_…", "")
     with me.app.app_context():
-        operator = accounts.get_operator("alice")
+        operator = operators.get_operator("alice")
         assert credentials.list_personal_access_tokens(None, operator).count() == 0
 
 
@@ -93,7 +93,7 @@ def test_nobody_revokes_another_operators_token_from_my_profile(me):
     bob, _ = me.operator("bob")
     with me.app.app_context():
         token, secret = credentials.issue_personal_access_token(
-            None, accounts.get_operator("bob"), name="bob's"
+            None, operators.get_operator("bob"), name="bob's"
         )
         token_id = token.id
     response = me.post(f"/console/profile/tokens/{token_id}/revoke")
@@ -127,9 +127,11 @@ def test_add_an_api_account_shown_once_and_delete_it(me, oauth_actions):
 
 def test_my_rate_limit_and_what_is_left(me, oauth_actions):
     with me.app.app_context():
-        accounts.update_operator(accounts.get_operator("alice"), rate_limit="5/minute")
+        operators.update_operator(
+            operators.get_operator("alice"), rate_limit="5/minute"
+        )
         _, secret = credentials.issue_personal_access_token(
-            None, accounts.get_operator("alice"), name="x"
+            None, operators.get_operator("alice"), name="x"
         )
     assert "Left now: 5." in me.text("/console/profile")
     caller = oauth_actions.resource_server()
@@ -149,6 +151,6 @@ def test_profile_changes_need_the_csrf_token(me):
     )
     assert me.http.post("/console/profile/api-accounts").status_code == 400
     with me.app.app_context():
-        operator = accounts.get_operator("alice")
+        operator = operators.get_operator("alice")
         assert credentials.list_personal_access_tokens(None, operator).count() == 0
         assert credentials.list_api_accounts(None, operator).count() == 0

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from idp.accounts import modules
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.accounts.modules import declared_modules
 from tests.conftest import basic
 
@@ -37,20 +38,20 @@ def grid(**levels: dict[str, str]) -> dict[str, str]:
 
 def rights_of(app, name: str) -> dict:
     with app.app_context():
-        return accounts.get_profile(name).permissions(declared_modules())
+        return profiles.get_profile(name).permissions(declared_modules())
 
 
 def give_levels(app, username: str, **levels) -> None:
     """Module levels for ``username``'s profile, set at the command line."""
     with app.app_context():
-        profile = accounts.get_operator(username).profile
-        accounts.update_profile(profile, modules=levels)
+        profile = operators.get_operator(username).profile
+        profiles.update_profile(profile, modules=levels)
 
 
 @pytest.fixture
 def staff(app):
     with app.app_context():
-        accounts.create_profile("staff")
+        profiles.create_profile("staff")
 
 
 @pytest.fixture
@@ -138,8 +139,8 @@ def test_the_owner_creates_a_role_and_its_operators_see_it_at_introspection(owne
         "tickets": {**NONE, "add": "own", "inquire": "all"},
     }
     with owner.app.app_context():
-        accounts.create_operator(
-            "carol", profile=accounts.get_profile("support"), password="pw"
+        operators.create_operator(
+            "carol", profile=profiles.get_profile("support"), password="pw"
         )
     caller = owner.oauth.resource_server()
     token = owner.oauth.login()["access_token"]  # alice's, of another profile
@@ -153,8 +154,8 @@ def test_the_owner_creates_a_role_and_its_operators_see_it_at_introspection(owne
 @pytest.mark.config(MODULES=MODULES)
 def test_editing_shows_the_current_levels_and_saves_new_ones(owner, staff):
     with owner.app.app_context():
-        accounts.update_profile(
-            accounts.get_profile("staff"), modules={"companies": {"edit": "own"}}
+        profiles.update_profile(
+            profiles.get_profile("staff"), modules={"companies": {"edit": "own"}}
         )
     html = owner.text("/console/roles/staff/edit")
     select = re.search(r'id="companies:edit"[^>]*>(.*?)</select>', html, re.S)
@@ -202,7 +203,7 @@ def test_an_admin_cannot_give_what_it_does_not_hold(users_admin, staff, change):
         assert "You may not give a right or level you do not hold." in html, html
     assert rights_of(users_admin.app, "staff") == before
     with users_admin.app.app_context():
-        assert "support" not in [p.name for p in accounts.list_profiles()]
+        assert "support" not in [p.name for p in profiles.list_profiles()]
 
 
 @pytest.mark.config(MODULES=MODULES)
@@ -223,7 +224,7 @@ def test_only_the_owner_changes_the_owners_role(console):
     console.operator("admin", manage_users=True)
     console.sign_in("admin")
     with console.app.app_context():
-        role = accounts.get_operator("boss").profile.name
+        role = operators.get_operator("boss").profile.name
 
     response = console.post(f"/console/roles/{role}/edit", {"api_access": "", **grid()})
 
@@ -248,7 +249,7 @@ def test_bad_input_is_a_form_message(owner, staff, data, message):
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     with owner.app.app_context():
-        assert [p.name for p in accounts.list_profiles()] == [
+        assert [p.name for p in profiles.list_profiles()] == [
             "profile-1",
             "staff",
         ]
@@ -273,7 +274,7 @@ def test_role_and_module_changes_need_the_csrf_token(owner, staff):
     assert rights_of(owner.app, "staff")["manage_users"] is False
     with owner.app.app_context():
         assert declared_modules() == ("companies", "tickets")
-        assert "support" not in [p.name for p in accounts.list_profiles()]
+        assert "support" not in [p.name for p in profiles.list_profiles()]
 
 
 # -- modules -------------------------------------------------------------------
@@ -321,8 +322,8 @@ def test_a_bad_module_name_is_a_form_message(owner, name, message):
 @pytest.mark.config(MODULES=MODULES)
 def test_a_module_in_use_is_not_deleted_and_the_page_says_why(owner, staff):
     with owner.app.app_context():
-        accounts.update_profile(
-            accounts.get_profile("staff"), modules={"tickets": {"add": "own"}}
+        profiles.update_profile(
+            profiles.get_profile("staff"), modules={"tickets": {"add": "own"}}
         )
 
     response = owner.post("/console/roles/modules/tickets/delete")
@@ -400,7 +401,7 @@ def test_every_role_page_needs_a_session(client, method, path):
 def test_the_roles_list_paginates_like_the_api(owner):
     with owner.app.app_context():
         for number in range(11):
-            accounts.create_profile(f"role-{number:02d}")
+            profiles.create_profile(f"role-{number:02d}")
     first = owner.text("/console/roles")  # the owner's own profile makes 12
     assert "role-08" in first and "role-09" not in first
     assert "Page 1 of 2" in first and "12 items" in first

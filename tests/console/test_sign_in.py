@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.extensions import db
 from tests.console.conftest import PASSWORD
 from tests.console.conftest import csrf_token
@@ -173,11 +174,11 @@ def test_losing_the_right_to_sign_in_ends_the_session(console, change):
     console.sign_in()
     assert console.get("/console").status_code == 200
     with console.app.app_context():
-        operator = accounts.get_operator("alice")
+        operator = operators.get_operator("alice")
         if change == "deactivate":
-            accounts.update_operator(operator, is_active=False)
+            operators.update_operator(operator, is_active=False)
         elif change == "remove_api_access":
-            accounts.update_profile(operator.profile, api_access=False)
+            profiles.update_profile(operator.profile, api_access=False)
         else:
             db.session.delete(operator)
             db.session.commit()

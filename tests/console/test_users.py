@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.credentials import services as credentials
 
 USER_PAGES = [
@@ -42,7 +43,7 @@ def people(console):
     boss, _ = console.operator("boss", is_owner=True)
     with console.app.app_context():
         for name in ("bob", "boss"):
-            who = accounts.get_operator(name)
+            who = operators.get_operator(name)
             credentials.issue_personal_access_token(who, who, name=f"{name}-laptop")
     return console
 
@@ -74,7 +75,7 @@ def test_without_manage_users_every_user_screen_is_refused(people, role):
             response = people.post(path, {"username": "eve", "profile": "x"})
         assert response.status_code == 403, (method, path)
     with people.app.app_context():
-        assert accounts.list_operators().count() == 4  # nobody was added
+        assert operators.list_operators().count() == 4  # nobody was added
 
 
 def test_a_change_without_the_csrf_token_is_refused(admin):
@@ -83,7 +84,7 @@ def test_a_change_without_the_csrf_token_is_refused(admin):
     )
     assert response.status_code == 400
     with admin.app.app_context():
-        bob = accounts.get_operator("bob")
+        bob = operators.get_operator("bob")
         token_id = next(iter(credentials.list_personal_access_tokens(None, bob))).id
     form = {"username": "eve", "kind": "person", "profile": bob.profile.name}
     for method, path in USER_PAGES:
@@ -93,12 +94,12 @@ def test_a_change_without_the_csrf_token_is_refused(admin):
                 answer = admin.http.post(path, data={**form, **token})
                 assert answer.status_code == 400, (path, token)
     with admin.app.app_context():
-        assert accounts.list_operators().count() == 4  # nobody was added
-        bob = accounts.get_operator("bob")
+        assert operators.list_operators().count() == 4  # nobody was added
+        bob = operators.get_operator("bob")
         assert bob.profile.name == form["profile"] and bob.is_active
         assert credentials.list_personal_access_tokens(None, bob).count() == 1
     with admin.app.app_context():
-        bob = accounts.get_operator("bob")
+        bob = operators.get_operator("bob")
         assert credentials.list_api_accounts(None, bob).count() == 0
 
 
@@ -118,7 +119,7 @@ def test_an_admin_creates_a_person_whose_generated_password_shows_once(admin):
     page = admin.text("/console/users/new")
     assert re.search(r'<select[^>]*id="profile"', page)
     with admin.app.app_context():
-        staff = accounts.create_profile("staff").name
+        staff = profiles.create_profile("staff").name
     response = admin.post(
         "/console/users/new",
         {"username": "carol", "kind": "person", "profile": staff, "rate_limit": ""},
@@ -140,13 +141,13 @@ def test_an_admin_creates_a_person_whose_generated_password_shows_once(admin):
         assert password not in admin.text(path)
         assert password[7:17] not in admin.text(path)
     with admin.app.app_context():
-        assert accounts.get_operator("carol").profile.name == "staff"
+        assert operators.get_operator("carol").profile.name == "staff"
 
 
 def test_a_refusal_is_a_form_message(people):
     """A role with a right the admin lacks: the service refuses, the form says so."""
     with people.app.app_context():
-        accounts.create_profile("superusers", manage_users=True, manage_clients=True)
+        profiles.create_profile("superusers", manage_users=True, manage_clients=True)
     people.operator("limited", manage_users=True)
     people.sign_in("limited")
     html = people.post(
@@ -155,12 +156,12 @@ def test_a_refusal_is_a_form_message(people):
     ).get_data(as_text=True)
     assert "You may not give a right or level you do not hold." in html
     with people.app.app_context():
-        assert "eve" not in [o.username for o in accounts.list_operators()]
+        assert "eve" not in [o.username for o in operators.list_operators()]
 
 
 def test_edit_changes_profile_active_and_rate_limit(admin):
     with admin.app.app_context():
-        accounts.create_profile("staff")
+        profiles.create_profile("staff")
     page = admin.text("/console/users/bob")
     assert re.search(r'id="active"[^>]*checked', page) or re.search(
         r'checked[^>]*id="active"', page
@@ -170,7 +171,7 @@ def test_edit_changes_profile_active_and_rate_limit(admin):
     )
     assert response.status_code == 302
     with admin.app.app_context():
-        bob = accounts.get_operator("bob")
+        bob = operators.get_operator("bob")
         assert (bob.profile.name, bob.is_active, bob.rate_limit) == (
             "staff",
             False,
@@ -182,7 +183,7 @@ def test_edit_changes_profile_active_and_rate_limit(admin):
     assert bad.status_code == 200
     assert "lots" in bad.get_data(as_text=True)
     with admin.app.app_context():
-        assert accounts.get_operator("bob").rate_limit == "120/minute"
+        assert operators.get_operator("bob").rate_limit == "120/minute"
 
 
 def test_an_admin_revokes_another_users_token_but_is_not_offered_the_owners(admin):
@@ -199,7 +200,7 @@ def test_an_admin_revokes_another_users_token_but_is_not_offered_the_owners(admi
     assert "bob-laptop" not in admin.text("/console/users/bob/tokens")
     # Posting to the owner's token anyway: the service refuses, nothing changes.
     with admin.app.app_context():
-        boss = accounts.get_operator("boss")
+        boss = operators.get_operator("boss")
         token_id = next(iter(credentials.list_personal_access_tokens(None, boss))).id
     refused = admin.post(f"/console/users/boss/tokens/{token_id}/revoke")
     assert refused.status_code == 302
@@ -236,7 +237,7 @@ def test_api_management_adds_an_account_shown_once_and_used_at_introspection(adm
 
 def test_api_accounts_of_the_owner_are_listed_without_add_or_delete(admin):
     with admin.app.app_context():
-        boss = accounts.get_operator("boss")
+        boss = operators.get_operator("boss")
         credentials.create_api_account(boss, boss)
     html = admin.text("/console/users/boss/api-accounts")
     assert "Add an API account" not in html and "/delete" not in html
@@ -245,7 +246,7 @@ def test_api_accounts_of_the_owner_are_listed_without_add_or_delete(admin):
         as_text=True
     )
     with admin.app.app_context():
-        boss = accounts.get_operator("boss")
+        boss = operators.get_operator("boss")
         assert credentials.list_api_accounts(None, boss).count() == 1
 
 
@@ -289,7 +290,7 @@ def test_the_owner_is_shown_but_not_offered_for_editing_to_an_admin(admin):
     assert "Only the owner changes the owner." in page
     assert re.search(r"<fieldset disabled>", page) and ">Save<" not in page
     with admin.app.app_context():
-        role = {o.username: o.profile.name for o in accounts.list_operators()}
+        role = {o.username: o.profile.name for o in operators.list_operators()}
     # Posting anyway: the service refuses, and the form says why.
     refused = admin.post("/console/users/boss", {"profile": role["boss"], "active": ""})
     assert refused.status_code == 200
@@ -297,7 +298,7 @@ def test_the_owner_is_shown_but_not_offered_for_editing_to_an_admin(admin):
         refused.get_data(as_text=True)
     )
     with admin.app.app_context():
-        assert accounts.get_operator("boss").is_active is True
+        assert operators.get_operator("boss").is_active is True
     # Its own rate limit an admin may not change either; another admin may.
     mine = admin.post(
         "/console/users/admin",
@@ -305,18 +306,18 @@ def test_the_owner_is_shown_but_not_offered_for_editing_to_an_admin(admin):
     )
     assert "Nobody changes its own rate limit" in mine.get_data(as_text=True)
     with admin.app.app_context():
-        assert accounts.get_operator("admin").rate_limit is None
+        assert operators.get_operator("admin").rate_limit is None
 
 
 def test_the_owner_edits_any_operator(owner):
     page = owner.text("/console/users/boss")
     assert "Only the owner changes the owner." not in page and ">Save<" in page
     with owner.app.app_context():
-        role = accounts.get_operator("bob").profile.name
+        role = operators.get_operator("bob").profile.name
     saved = owner.post("/console/users/bob", {"profile": role, "active": ""})
     assert saved.status_code == 302
     with owner.app.app_context():
-        assert accounts.get_operator("bob").is_active is False
+        assert operators.get_operator("bob").is_active is False
 
 
 def test_the_list_paginates_like_the_api(admin):
@@ -336,7 +337,7 @@ def test_the_list_paginates_like_the_api(admin):
 
 def test_what_the_service_refuses_on_create_is_said_on_the_form(admin):
     with admin.app.app_context():
-        role = accounts.get_operator("bob").profile.name
+        role = operators.get_operator("bob").profile.name
     cases = [
         ({"username": "bob", "kind": "person"}, "An operator named &#39;bob&#39;"),
         (
@@ -352,5 +353,5 @@ def test_what_the_service_refuses_on_create_is_said_on_the_form(admin):
         assert message in html, form
         assert "typed-secret" not in html  # a typed password is not echoed back
     with admin.app.app_context():
-        names = {o.username for o in accounts.list_operators()}
+        names = {o.username for o in operators.list_operators()}
         assert not names & {"r2", "eve"}

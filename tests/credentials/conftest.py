@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
 from idp.credentials import services
 
 
@@ -17,7 +17,7 @@ class CredentialActions:
 
     def pat(self, username: str = "alice", **kwargs) -> tuple[int, str]:
         with self.app.app_context():
-            operator = accounts.get_operator(username)
+            operator = operators.get_operator(username)
             token, secret = services.issue_personal_access_token(
                 None, operator, name=kwargs.pop("name", "ci"), **kwargs
             )
@@ -26,14 +26,14 @@ class CredentialActions:
     def api_account(self, username: str = "alice") -> tuple[str, str]:
         with self.app.app_context():
             account, password = services.create_api_account(
-                None, accounts.get_operator(username)
+                None, operators.get_operator(username)
             )
             return account.username, password
 
     def api_key(self, username: str = "robot") -> tuple[str, str]:
         with self.app.app_context():
             key, private_key = services.create_api_key(
-                None, accounts.get_operator(username), description="sync"
+                None, operators.get_operator(username), description="sync"
             )
             return key.public_key, private_key
 

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
 from idp.credentials import services
 from idp.extensions import db
 from tests.conftest import OAuthActions
@@ -455,7 +455,7 @@ def populated(credential_actions) -> dict[str, str]:
     """alice (a person) with a token, a revoked token and an account; robot with a key."""
     revoked_pat, _ = credential_actions.pat(name="old")
     with credential_actions.app.app_context():
-        alice = accounts.get_operator("alice")
+        alice = operators.get_operator("alice")
         services.revoke_personal_access_token(None, alice, revoked_pat)
     return {
         "pat": str(credential_actions.pat()[0]),

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.credentials import services
 from idp.extensions import db
 from idp.oauth import tokens as oauth_tokens
@@ -45,7 +46,7 @@ KINDS = {
 def _listing(app, kind: str, username: str) -> list:
     """What the operator's listing shows of this kind, as (id, last_used_at)."""
     with app.app_context():
-        operator = accounts.get_operator(username)
+        operator = operators.get_operator(username)
         if kind == "oauth_access_token":
             rows = db.session.scalars(
                 db.select(OAuthToken).filter_by(operator_id=operator.id)
@@ -68,7 +69,7 @@ def _listing(app, kind: str, username: str) -> list:
 
 def _revoke(app, kind: str, username: str, token: str) -> None:
     with app.app_context():
-        operator = accounts.get_operator(username)
+        operator = operators.get_operator(username)
         if kind == "oauth_access_token":
             oauth_tokens.revoke_token(*oauth_tokens.find_token(token))
         elif kind == "personal_access_token":
@@ -178,8 +179,8 @@ def test_operator_without_api_access_has_no_working_credential(
     token, username = KINDS[kind](actions)
     assert actions.oauth.introspect(resource_server, token).json["active"] is True
     with app.app_context():
-        profile = accounts.get_operator(username).profile
-        accounts.update_profile(profile, api_access=False)
+        profile = operators.get_operator(username).profile
+        profiles.update_profile(profile, api_access=False)
     assert actions.oauth.introspect(resource_server, token).json == {"active": False}
 
 
@@ -191,7 +192,7 @@ def test_deactivated_operator_has_no_working_credential(
     token, username = KINDS[kind](actions)
     assert actions.oauth.introspect(resource_server, token).json["active"] is True
     with app.app_context():
-        accounts.update_operator(accounts.get_operator(username), is_active=False)
+        operators.update_operator(operators.get_operator(username), is_active=False)
     assert actions.oauth.introspect(resource_server, token).json == {"active": False}
 
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func
 from sqlalchemy import select
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
 from idp.credentials import services
 from idp.credentials.models import ApiAccount
 from idp.extensions import db
@@ -103,7 +103,7 @@ def _bearer(actions: OAuthActions) -> dict[str, str]:
     actions.operator("alice", PASSWORD)
     with actions.app.app_context():
         _, token = services.issue_personal_access_token(
-            None, accounts.get_operator("alice"), name="ci"
+            None, operators.get_operator("alice"), name="ci"
         )
     return {"Authorization": f"Bearer {token}"}
 
@@ -112,7 +112,7 @@ def _inactive(actions: OAuthActions) -> dict[str, str]:
     """carol's right login, but carol is deactivated."""
     actions.operator("carol", PASSWORD)
     with actions.app.app_context():
-        accounts.update_operator(accounts.get_operator("carol"), is_active=False)
+        operators.update_operator(operators.get_operator("carol"), is_active=False)
     return basic("carol", PASSWORD)
 
 

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from tests.conftest import basic
 from tests.credentials.conftest import CredentialActions
 
@@ -99,8 +100,8 @@ def test_an_operator_that_lost_api_access_is_forbidden_at_once(
     headers = {**gate, **bearer(login["access_token"])}
     assert client.get(CHECK, headers=headers).status_code == 200
     with app.app_context():
-        profile = accounts.get_operator("alice").profile
-        accounts.update_profile(profile, api_access=False)
+        profile = operators.get_operator("alice").profile
+        profiles.update_profile(profile, api_access=False)
     refused = client.get(CHECK, headers=headers)
     assert refused.status_code == 403
     assert "X-Idp-Username" not in refused.headers

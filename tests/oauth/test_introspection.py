@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from idp import timeutil
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.extensions import db
 from idp.oauth import client_auth
 from idp.oauth import clients as oauth_clients
@@ -31,7 +32,7 @@ def test_active_access_token_answer(oauth_actions, resource_server, login):
     assert response.status_code == 200
     body = response.json
     with oauth_actions.app.app_context():
-        operator = accounts.get_operator("alice")
+        operator = operators.get_operator("alice")
         expected_sub = str(operator.id)
     assert before - 5 <= body["iat"] <= before + 1
     assert body["exp"] == body["iat"] + 3600
@@ -95,8 +96,8 @@ def test_configured_issuer_is_reported(oauth_actions, resource_server, login):
 def test_permissions_carry_every_declared_module(oauth_actions, resource_server, login):
     """Introspection returns the profile's level for each action of each module."""
     with oauth_actions.app.app_context():
-        profile = accounts.get_operator("alice").profile
-        accounts.update_profile(
+        profile = operators.get_operator("alice").profile
+        profiles.update_profile(
             profile,
             modules={"tickets": {"edit": "own", "inquire": "all"}},
         )
@@ -150,8 +151,8 @@ def test_configured_default_limit_applies(oauth_actions, resource_server, login)
 def test_per_operator_limit_overrides_default(oauth_actions, resource_server, login):
     """An admin raises one operator's limit."""
     with oauth_actions.app.app_context():
-        accounts.update_operator(
-            accounts.get_operator("alice"), rate_limit="120/minute"
+        operators.update_operator(
+            operators.get_operator("alice"), rate_limit="120/minute"
         )
     body = oauth_actions.introspect(resource_server, login["access_token"]).json
     assert body["rate_limit"]["limit"] == 120
@@ -196,13 +197,13 @@ def _revoke(actions, login):
 
 def _deactivate(actions, login):
     with actions.app.app_context():
-        accounts.update_operator(accounts.get_operator("alice"), is_active=False)
+        operators.update_operator(operators.get_operator("alice"), is_active=False)
 
 
 def _remove_api_access(actions, login):
     with actions.app.app_context():
-        profile = accounts.get_operator("alice").profile
-        accounts.update_profile(profile, api_access=False)
+        profile = operators.get_operator("alice").profile
+        profiles.update_profile(profile, api_access=False)
 
 
 def _delete_client(actions, login):

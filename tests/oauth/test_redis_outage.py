@@ -1,5 +1,5 @@
 """Changes made while Redis is unreachable hold, and no process keeps serving
-what it remembered once Redis is back (idp/changes.py)."""
+what it remembered once Redis is back (idp.changes)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import time
 import pytest
 import redis
 
-from idp import changes
 from idp import create_app
+from idp.changes import writing
 from idp.extensions import db
 from idp.oauth import client_auth
 from idp.oauth import clients as oauth_clients
@@ -56,7 +56,7 @@ def test_a_change_not_published_is_published_at_the_next_contact(app, oauth_acti
     caller = oauth_actions.resource_server()
     with app.app_context():
         reachable = app.extensions["idp.redis"]
-        head = int(reachable.get(changes.head_key()) or 0)
+        head = int(reachable.get(writing.head_key()) or 0)
         app.extensions["idp.redis"] = redis.Redis.from_url(
             "redis://127.0.0.1:1/0", socket_connect_timeout=0.2
         )
@@ -124,7 +124,7 @@ def test_a_lost_head_does_not_revive_what_another_process_remembers(
     oauth_actions.revoke("script", login["secret"], login["access_token"])
     assert ask_the_other_process() == {"active": False}
     with app.app_context():
-        store().delete(changes.head_key())
+        store().delete(writing.head_key())
 
     assert ask_the_other_process() == {"active": False}
     with other.app_context():

@@ -181,12 +181,12 @@ def test_credentials_of_operators_are_unsupported_here(oauth_actions, admin_pat)
 @pytest.fixture
 def admin_pat(app, oauth_actions) -> tuple[str, str]:
     """A personal access token and an API account pair of alice."""
-    from idp.accounts import services as accounts
+    from idp.accounts import operators
     from idp.credentials import services as credentials
 
     oauth_actions.operator()
     with app.app_context():
-        alice = accounts.get_operator("alice")
+        alice = operators.get_operator("alice")
         _, pat = credentials.issue_personal_access_token(None, alice, name="ci")
         account, password = credentials.create_api_account(None, alice)
         return pat, f"{account.username}:{password}"

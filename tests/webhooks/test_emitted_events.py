@@ -9,7 +9,8 @@ from sqlalchemy import event as orm_event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.credentials import services as credentials
 from idp.extensions import db
 from idp.oauth import clients as oauth_clients
@@ -48,7 +49,7 @@ def test_client_events(client, app, owner):
 
 def test_operator_events(client, app, owner):
     with app.app_context():
-        accounts.create_profile("staff")
+        profiles.create_profile("staff")
     client.post(
         "/api/v1/operators", json={"username": "bob", "profile": "staff"}, headers=owner
     )
@@ -208,40 +209,42 @@ CHANGES = {
         lambda: oauth_clients.delete_client(oauth_clients.get_client("reports")),
     ),
     "operator.created": (
-        lambda: accounts.create_profile("staff"),
-        lambda: accounts.create_operator(
-            "bob", profile=accounts.get_profile("staff"), password="pw"
+        lambda: profiles.create_profile("staff"),
+        lambda: operators.create_operator(
+            "bob", profile=profiles.get_profile("staff"), password="pw"
         ),
     ),
     "operator.updated": (
-        lambda: accounts.create_operator(
-            "bob", profile=accounts.create_profile("staff"), password="pw"
+        lambda: operators.create_operator(
+            "bob", profile=profiles.create_profile("staff"), password="pw"
         ),
-        lambda: accounts.update_operator(accounts.get_operator("bob"), is_active=False),
+        lambda: operators.update_operator(
+            operators.get_operator("bob"), is_active=False
+        ),
     ),
     "operator.deleted": (
-        lambda: accounts.create_operator(
-            "bob", profile=accounts.create_profile("staff"), password="pw"
+        lambda: operators.create_operator(
+            "bob", profile=profiles.create_profile("staff"), password="pw"
         ),
-        lambda: accounts.delete_operator(accounts.get_operator("bob")),
+        lambda: operators.delete_operator(operators.get_operator("bob")),
     ),
     "credential.created": (
-        lambda: accounts.create_operator(
-            "bob", profile=accounts.create_profile("staff"), password="pw"
+        lambda: operators.create_operator(
+            "bob", profile=profiles.create_profile("staff"), password="pw"
         ),
-        lambda: credentials.create_api_account(None, accounts.get_operator("bob")),
+        lambda: credentials.create_api_account(None, operators.get_operator("bob")),
     ),
     "credential.revoked": (
         lambda: credentials.issue_personal_access_token(
             None,
-            accounts.create_operator(
-                "bob", profile=accounts.create_profile("staff"), password="pw"
+            operators.create_operator(
+                "bob", profile=profiles.create_profile("staff"), password="pw"
             )[0],
             name="ci",
         ),
         lambda: credentials.revoke_personal_access_token(
             None,
-            accounts.get_operator("bob"),
+            operators.get_operator("bob"),
             db.session.scalar(
                 db.select(db.text("max(id)")).select_from(
                     db.table("personal_access_tokens")

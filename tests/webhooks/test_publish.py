@@ -15,10 +15,10 @@ EVENTS = "/api/v1/events"
 
 @pytest.fixture
 def publisher(oauth_actions, app) -> dict[str, str]:
-    from idp.webhooks import services
+    from idp.webhooks import event_types
 
     with app.app_context():
-        services.create_event_type(None, "task.created", "A task was created.")
+        event_types.create_event_type(None, "task.created", "A task was created.")
     _, secret = oauth_actions.oauth_client("tasks-api", may_publish_events=True)
     return basic("tasks-api", secret)
 

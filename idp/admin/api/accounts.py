@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from idp.accounts import services
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.accounts.schemas import OperatorCreatedSchema
 from idp.accounts.schemas import OperatorCreateSchema
 from idp.accounts.schemas import OperatorSchema
@@ -41,7 +42,7 @@ def _update_profile(profile: Profile, data: dict) -> Profile:
     rights = {
         key: data.get(key) for key in ("api_access", "manage_users", "manage_clients")
     }
-    return services.update_profile(
+    return profiles.update_profile(
         profile,
         actor=current_operator(),
         modules=data.get("modules"),
@@ -52,7 +53,7 @@ def _update_profile(profile: Profile, data: dict) -> Profile:
 def _named_profile(name: str) -> Profile:
     """The profile a request body names: an unknown one is bad input, not a 404."""
     try:
-        return services.get_profile(name)
+        return profiles.get_profile(name)
     except NotFound as error:
         raise InvalidInput(str(error), field="profile") from None
 
@@ -64,14 +65,14 @@ class Profiles(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: PaginationParameters) -> list:
         """List profiles"""
-        return paginated(services.list_profiles(), pagination_parameters)
+        return paginated(profiles.list_profiles(), pagination_parameters)
 
     @require(Right.MANAGE_USERS)
     @blp.arguments(ProfileCreateSchema, example={"name": "support", "api_access": True})
     @blp.response(201, ProfileSchema)
     def post(self, data: dict) -> Profile:
         """Create a profile; every module starts at `none`"""
-        return services.create_profile(
+        return profiles.create_profile(
             data.pop("name"),
             actor=current_operator(),
             **data,
@@ -84,14 +85,14 @@ class ProfileByName(MethodView):
     @blp.response(200, ProfileSchema)
     def get(self, name: str) -> Profile:
         """Show a profile"""
-        return services.get_profile(name)
+        return profiles.get_profile(name)
 
     @require(Right.MANAGE_USERS)
     @blp.arguments(ProfileUpdateSchema, example={"manage_users": False})
     @blp.response(200, ProfileSchema)
     def patch(self, data: dict, name: str) -> Profile:
         """Change rights and module levels; credentials see it at once"""
-        return _update_profile(services.get_profile(name), data)
+        return _update_profile(profiles.get_profile(name), data)
 
 
 @blp.route("/operators")
@@ -101,7 +102,7 @@ class Operators(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: PaginationParameters) -> list:
         """List operators"""
-        return paginated(services.list_operators(), pagination_parameters)
+        return paginated(operators.list_operators(), pagination_parameters)
 
     @require(Right.MANAGE_USERS)
     @blp.arguments(
@@ -111,7 +112,7 @@ class Operators(MethodView):
     def post(self, data: dict) -> Created:
         """Create an operator; a generated password is in this answer only"""
         profile = _named_profile(data.pop("profile"))
-        return services.create_operator(
+        return operators.create_operator(
             data.pop("username"), profile=profile, actor=current_operator(), **data
         )
 
@@ -122,16 +123,16 @@ class OperatorByName(MethodView):
     @blp.response(200, OperatorSchema)
     def get(self, username: str) -> Operator:
         """Show an operator"""
-        return services.get_operator(username)
+        return operators.get_operator(username)
 
     @require(Right.MANAGE_USERS)
     @blp.arguments(OperatorUpdateSchema, example={"rate_limit": "120/minute"})
     @blp.response(200, OperatorSchema)
     def patch(self, data: dict, username: str) -> Operator:
         """Change profile, active state or rate limit; credentials see it at once"""
-        operator = services.get_operator(username)
+        operator = operators.get_operator(username)
         profile = _named_profile(data["profile"]) if "profile" in data else None
-        return services.update_operator(
+        return operators.update_operator(
             operator,
             actor=current_operator(),
             is_active=data.get("active"),

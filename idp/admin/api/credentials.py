@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from idp.accounts import operators
 from idp.accounts import permissions
-from idp.accounts import services as accounts
 from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.permissions import Action
 from idp.admin.api.auth import current_operator
@@ -53,7 +53,7 @@ def _target(
     if username is None or username == actor.username:
         return actor, actor
     permissions.require_others(actor, action, kind)
-    return actor, accounts.get_operator(username)
+    return actor, operators.get_operator(username)
 
 
 @blp.route("/operators/<username>/personal-access-tokens")

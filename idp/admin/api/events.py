@@ -21,7 +21,7 @@ from idp.oauth.client_auth import ClientAuthenticationThrottled
 from idp.oauth.client_auth import require_client
 from idp.oauth.models import OAuthClient
 from idp.oauth.server import FormRequest
-from idp.webhooks import services
+from idp.webhooks import event_types
 from idp.webhooks.schemas import EventPublishedSchema
 from idp.webhooks.schemas import EventPublishSchema
 from idp.webhooks.schemas import EventTypeCreateSchema
@@ -50,7 +50,7 @@ class EventTypes(MethodView):
     @blp.response(200, EventTypeSchema(many=True))
     def get(self) -> list[dict]:
         """List every event type, built-in and declared"""
-        return services.list_event_types(current_operator())
+        return event_types.list_event_types(current_operator())
 
     @require()
     @blp.arguments(
@@ -60,7 +60,7 @@ class EventTypes(MethodView):
     @blp.response(201, EventTypeSchema)
     def post(self, data: dict) -> EventType:
         """Declare an event type the organisation's API publishes"""
-        return services.create_event_type(current_operator(), **data)
+        return event_types.create_event_type(current_operator(), **data)
 
 
 @blp.route("/event-types/<name>")
@@ -69,7 +69,7 @@ class EventTypeByName(MethodView):
     @blp.response(204)
     def delete(self, name: str) -> None:
         """Forget a declared event type"""
-        services.delete_event_type(current_operator(), name)
+        event_types.delete_event_type(current_operator(), name)
 
 
 def publisher(view: Callable) -> Callable:
@@ -98,7 +98,7 @@ class Events(MethodView):
         `--publish-events`, with HTTP Basic as at introspection. The event is
         delivered to every webhook subscribed to its type, which must be declared.
         """
-        return services.publish_event(g.publisher, data["type"], data["data"])
+        return event_types.publish_event(g.publisher, data["type"], data["data"])
 
 
 def _publishing_client() -> OAuthClient:

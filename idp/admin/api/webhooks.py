@@ -11,7 +11,7 @@ from idp.admin.api.auth import current_operator
 from idp.admin.api.auth import require
 from idp.admin.api.pagination import paginated
 from idp.database import MAX_ID
-from idp.webhooks import services
+from idp.webhooks import endpoints
 from idp.webhooks.schemas import WebhookCreatedSchema
 from idp.webhooks.schemas import WebhookCreateSchema
 from idp.webhooks.schemas import WebhookSchema
@@ -40,7 +40,7 @@ class Webhooks(MethodView):
     def get(self, pagination_parameters: PaginationParameters) -> list:
         """List webhooks (never a masked value, password or secret)"""
         return paginated(
-            services.list_endpoints(current_operator()), pagination_parameters
+            endpoints.list_endpoints(current_operator()), pagination_parameters
         )
 
     @require()
@@ -59,7 +59,7 @@ class Webhooks(MethodView):
 
         The signing secret (`whsec_…`) is in this answer only.
         """
-        return services.create_endpoint(current_operator(), **data)
+        return endpoints.create_endpoint(current_operator(), **data)
 
 
 @blp.route(f"/<int(max={MAX_ID}):webhook_id>")
@@ -68,7 +68,7 @@ class WebhookById(MethodView):
     @blp.response(200, WebhookSchema)
     def get(self, webhook_id: int) -> WebhookEndpoint:
         """Show a webhook"""
-        return services.get_endpoint(current_operator(), webhook_id)
+        return endpoints.get_endpoint(current_operator(), webhook_id)
 
     @require()
     @blp.arguments(WebhookUpdateSchema, example={"events": ["*"], "enabled": True})
@@ -80,12 +80,12 @@ class WebhookById(MethodView):
         without `password` keeps the password; `"basic_auth": null` removes it.
         """
         actor = current_operator()
-        endpoint = services.get_endpoint(actor, webhook_id)
-        return services.update_endpoint(actor, endpoint, **data)
+        endpoint = endpoints.get_endpoint(actor, webhook_id)
+        return endpoints.update_endpoint(actor, endpoint, **data)
 
     @require()
     @blp.response(204)
     def delete(self, webhook_id: int) -> None:
         """Delete a webhook and its delivery log"""
         actor = current_operator()
-        services.delete_endpoint(actor, services.get_endpoint(actor, webhook_id))
+        endpoints.delete_endpoint(actor, endpoints.get_endpoint(actor, webhook_id))

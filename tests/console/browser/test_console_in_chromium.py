@@ -8,14 +8,15 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from tests.console.conftest import PASSWORD
 
 
 def _operator(live_console, username="alice", **rights):
     with live_console.app.app_context():
-        profile = accounts.create_profile(f"{username}-profile", **rights)
-        accounts.create_operator(username, profile=profile, password=PASSWORD)
+        profile = profiles.create_profile(f"{username}-profile", **rights)
+        operators.create_operator(username, profile=profile, password=PASSWORD)
 
 
 def _sign_in(page, username="alice"):
@@ -141,8 +142,8 @@ def test_keyboard_sign_in_french_and_sign_out(page, live_console, shot):
 @pytest.mark.config(WEBHOOK_ALLOWED_NETWORKS=["127.0.0.1/32"])
 def test_the_owner_adds_a_webhook_with_a_masked_header(page, live_console, shot):
     with live_console.app.app_context():
-        profile = accounts.create_profile("owner-profile")
-        accounts.create_operator(
+        profile = profiles.create_profile("owner-profile")
+        operators.create_operator(
             "boss", profile=profile, password=PASSWORD, is_owner=True
         )
     _sign_in(page, "boss")

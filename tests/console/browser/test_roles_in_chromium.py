@@ -5,7 +5,8 @@ from __future__ import annotations
 import requests
 from playwright.sync_api import expect
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.oauth import clients as oauth_clients
 from tests.console.conftest import PASSWORD
 
@@ -25,12 +26,12 @@ def test_edit_a_roles_module_grid_and_see_the_level_in_introspection(
     page, live_console, shot
 ):
     with live_console.app.app_context():
-        owner_role = accounts.create_profile("owner-profile")
-        accounts.create_operator(
+        owner_role = profiles.create_profile("owner-profile")
+        operators.create_operator(
             "boss", profile=owner_role, password=PASSWORD, is_owner=True
         )
-        staff = accounts.create_profile("staff")
-        accounts.create_operator("alice", profile=staff, password=PASSWORD)
+        staff = profiles.create_profile("staff")
+        operators.create_operator("alice", profile=staff, password=PASSWORD)
         _, script_secret = oauth_clients.register_client(
             "script", access_token_ttl=3600, refresh_token_ttl=86400
         )

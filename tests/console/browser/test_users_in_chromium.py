@@ -7,7 +7,8 @@ import re
 import requests
 from playwright.sync_api import expect
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.credentials import services as credentials
 from idp.oauth import clients as oauth_clients
 from tests.console.browser.test_console_in_chromium import _operator
@@ -19,7 +20,7 @@ def test_create_an_operator_with_a_role_and_watch_its_api_account_get_used(
 ):
     _operator(live_console, "admin", manage_users=True)
     with live_console.app.app_context():
-        accounts.create_profile("support")
+        profiles.create_profile("support")
         _, secret = oauth_clients.register_client(
             "resource-api",
             access_token_ttl=3600,
@@ -81,10 +82,10 @@ def test_revoke_another_users_token_but_not_the_owners(page, live_console, shot)
     _operator(live_console, "admin", manage_users=True)
     _operator(live_console, "bob")
     with live_console.app.app_context():
-        boss, _ = accounts.create_operator(
-            "boss", profile=accounts.create_profile("holder"), is_owner=True
+        boss, _ = operators.create_operator(
+            "boss", profile=profiles.create_profile("holder"), is_owner=True
         )
-        for who in (accounts.get_operator("bob"), boss):
+        for who in (operators.get_operator("bob"), boss):
             _, token = credentials.issue_personal_access_token(
                 who, who, name=f"{who.username}-laptop"
             )
@@ -126,7 +127,7 @@ def test_revoke_another_users_token_but_not_the_owners(page, live_console, shot)
 def test_an_api_member_gets_a_key_shown_once_then_revoked(page, live_console, shot):
     _operator(live_console, "admin", manage_users=True)
     with live_console.app.app_context():
-        accounts.create_profile("robots")
+        profiles.create_profile("robots")
         _, secret = oauth_clients.register_client(
             "resource-api",
             access_token_ttl=3600,

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
-from idp.accounts import services as accounts
+from idp.accounts import operators
+from idp.accounts import profiles
 from idp.extensions import db
 from idp.webhooks import housekeeping
 from idp.webhooks.events import BUILT_IN
@@ -34,12 +35,12 @@ def test_each_built_in_event_arrives_once_per_change_signed(
         "/api/v1/webhooks", json={"url": receiver.url, "events": ["*"]}, headers=owner
     ).json
     with app.app_context():
-        accounts.create_profile("staff")
-        # Deleting an operator is the idp command's (accounts.delete_operator).
-        leaving, _ = accounts.create_operator(
-            "leaving", profile=accounts.get_profile("staff"), password="pw"
+        profiles.create_profile("staff")
+        # Deleting an operator is the idp command's (operators.delete_operator).
+        leaving, _ = operators.create_operator(
+            "leaving", profile=profiles.get_profile("staff"), password="pw"
         )
-        accounts.delete_operator(leaving)
+        operators.delete_operator(leaving)
     for method, path, body in OWNER_CHANGES:
         response = getattr(client, method)(path, json=body, headers=owner)
         assert response.status_code < 300, (path, response.json)

@@ -1,39 +1,30 @@
-"""Rules for webhook endpoints, event types and published events. Only services commit.
+"""Rules for webhook endpoints: where events go, with which headers and secret.
 
-Every function that changes or shows webhooks takes the acting operator (None
-for the `idp` command) and asks idp.accounts.permissions whether it may.
+Only services commit. Every function takes the acting operator (None for the
+`idp` command) and asks idp.accounts.permissions whether it may.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 import secrets
 from typing import Any
 
 from sqlalchemy import select
 
-from idp import names
 from idp.accounts.models import Operator
 from idp.accounts.permissions import require_manage_webhooks
 from idp.audit.log import record
 from idp.created import Created
 from idp.database import Listing
-from idp.database import find
-from idp.errors import Conflict
-from idp.errors import DomainError
 from idp.errors import InvalidInput
 from idp.errors import NotFound
 from idp.extensions import db
-from idp.oauth.models import OAuthClient
 from idp.webhooks import crypto
 from idp.webhooks import outbox
 from idp.webhooks import ssrf
-from idp.webhooks.events import BUILT_IN
-from idp.webhooks.models import EventType
 from idp.webhooks.models import WebhookEndpoint
-from idp.webhooks.models import WebhookEvent
 
 #: Names idp sets itself, or that would break the request if a header set them.
 RESERVED_HEADERS = {
@@ -49,25 +40,11 @@ _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
 MAX_URL = 2000
 MAX_HEADER_VALUE = 4000
 MAX_HEADERS = 20
-#: Bytes of a published event's data, as JSON.
-MAX_EVENT_DATA = 64 * 1024
-#: Event type names: dot-separated words, as the built-in ones.
-EVENT_TYPE = names.Rule(
-    r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$",
-    "lower-case letters, digits, _ and - in words separated by dots",
-)
-
-
-class PublishForbidden(DomainError):
-    status = 403
 
 
 def new_signing_secret() -> str:
     """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-# -- endpoints ---------------------------------------------------------------
 
 
 def get_endpoint(actor: Operator | None, webhook_id: int) -> WebhookEndpoint:
@@ -275,78 +252,3 @@ def _set_basic_auth(endpoint: WebhookEndpoint, basic_auth: dict | None) -> None:
     endpoint.basic_username = username
     if password is not None:
         endpoint.basic_password_encrypted = crypto.encrypt(password)
-
-
-# -- event types -------------------------------------------------------------
-
-
-def list_event_types(actor: Operator | None) -> list[dict]:
-    """Every type, built-in first, then the declared ones by name."""
-    require_manage_webhooks(actor)
-    built_in = [
-        {"name": name, "description": description, "built_in": True, "data": shape}
-        for name, (description, shape) in BUILT_IN.items()
-    ]
-    declared = [
-        {"name": t.name, "description": t.description, "built_in": False, "data": None}
-        for t in db.session.scalars(select(EventType).order_by(EventType.name))
-    ]
-    return built_in + declared
-
-
-def create_event_type(
-    actor: Operator | None, name: str, description: str = ""
-) -> EventType:
-    require_manage_webhooks(actor)
-    name = EVENT_TYPE.check(name, what="An event type", field="name", max_length=100)
-    if name in BUILT_IN or find(EventType, name=name) is not None:
-        raise Conflict(f"The event type {name!r} already exists.")
-    event_type = EventType(name=name, description=description.strip())
-    db.session.add(event_type)
-    record(
-        "event_type.created",
-        f"event_type:{name}",
-        after={"name": name, "description": event_type.description},
-    )
-    db.session.commit()
-    return event_type
-
-
-def delete_event_type(actor: Operator | None, name: str) -> None:
-    """Forget a declared type; endpoints subscribed to it stop receiving it."""
-    require_manage_webhooks(actor)
-    if name in BUILT_IN:
-        raise InvalidInput(f"{name!r} is built in.", field="name")
-    event_type = find(EventType, name=name)
-    if event_type is None:
-        raise NotFound(f"No event type {name!r}.")
-    record(
-        "event_type.deleted",
-        f"event_type:{name}",
-        before={"name": name, "description": event_type.description},
-    )
-    db.session.delete(event_type)
-    db.session.commit()
-
-
-# -- publishing --------------------------------------------------------------
-
-
-def publish_event(
-    client: OAuthClient | None, event_type: str, data: dict
-) -> WebhookEvent:
-    """A domain event from the organisation's API, queued for every subscriber.
-
-    ``client`` is None when it was deleted since it authenticated.
-    """
-    if client is None or not client.may_publish_events:
-        raise PublishForbidden("This client may not publish events.")
-    if event_type in BUILT_IN:
-        raise InvalidInput(f"{event_type!r} is emitted by idp only.", field="type")
-    if len(json.dumps(data, separators=(",", ":"))) > MAX_EVENT_DATA:
-        raise InvalidInput(
-            f"The data has at most {MAX_EVENT_DATA} bytes as JSON.", field="data"
-        )
-    event = outbox.emit(event_type, data)
-    db.session.commit()
-    return event
