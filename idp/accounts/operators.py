@@ -22,14 +22,13 @@ from idp.database import find
 from idp.errors import Conflict
 from idp.errors import InvalidInput
 from idp.errors import NotFound
+from idp.events.outbox import emit
 from idp.extensions import db
 from idp.ratelimit.limiter import parse_limit
 from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import hash_password
 from idp.timeutil import utcnow
-from idp.webhooks.events import operator_data
-from idp.webhooks.outbox import emit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -232,3 +231,15 @@ def _check_rate_limit(rate_limit: str | None) -> None:
             f"Invalid rate limit {rate_limit!r}; use a form like '120/minute'.",
             field="rate_limit",
         ) from None
+
+
+def operator_data(operator: Operator) -> dict:
+    """The data of operator.created and operator.updated."""
+    return {
+        "username": operator.username,
+        "kind": operator.kind,
+        "profile": operator.profile.name,
+        # None until the INSERT applies the column default, True.
+        "is_active": operator.is_active is not False,
+        "is_owner": operator.is_owner,
+    }

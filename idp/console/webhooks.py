@@ -47,7 +47,7 @@ from idp.webhooks import event_types
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
-    from idp.webhooks.models import WebhookEndpoint
+    from idp.events.models import WebhookEndpoint
 
 section(_l("Webhooks"), "console.webhooks", may_manage_webhooks, order=60)
 

@@ -19,13 +19,13 @@ from idp.credentials import services as credentials
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
+from idp.events.outbox import emit
+from idp.events.types import credential_data
 from idp.extensions import db
 from idp.oauth import tokens as oauth_tokens
 from idp.security import SecretKind
 from idp.security import is_well_formed
 from idp.security import token_digest
-from idp.webhooks.events import credential_data
-from idp.webhooks.outbox import emit
 
 if TYPE_CHECKING:
     from idp.accounts.models import Operator
@@ -98,6 +98,6 @@ def _revoke(secret: str) -> int:
 
 def _leaked(kind: str, identifier: str, operator: Operator) -> None:
     """credential.leaked, as an event for its owner and in the audit log."""
-    data = credential_data(kind, identifier, operator)
+    data = credential_data(kind, identifier, operator.username)
     emit("credential.leaked", data)
     record("credential.leaked", f"{kind}:{identifier}", before=data)

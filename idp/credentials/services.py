@@ -28,20 +28,20 @@ from idp.credentials.models import PersonalAccessToken
 from idp.database import Listing
 from idp.errors import InvalidInput
 from idp.errors import NotFound
+from idp.events.outbox import emit
+from idp.events.types import credential_data as _data
 from idp.extensions import db
 from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import token_digest
 from idp.timeutil import utcnow
-from idp.webhooks.events import credential_data as _data
-from idp.webhooks.outbox import emit
 
 
 def _announce(
     event: str, kind: CredentialKind, identifier: str, operator: Operator
 ) -> None:
     """A credential change's webhook event and audit record, in its transaction."""
-    data = _data(kind, identifier, operator)
+    data = _data(kind, identifier, operator.username)
     emit(event, data)
     side = "after" if event == "credential.created" else "before"
     record(event, f"{kind}:{identifier}", **{side: data})

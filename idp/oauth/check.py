@@ -25,12 +25,12 @@ from idp.credentials import read
 from idp.credentials.active import BEARER_KINDS
 from idp.credentials.usage import record_client_use
 from idp.credentials.usage import record_use
+from idp.events.outbox import rate_limit_exceeded
 from idp.oauth.client_auth import ClientAuthenticationThrottled
 from idp.oauth.client_auth import basic_credentials
 from idp.oauth.client_auth import verify_client_secret
 from idp.oauth.views import bp
 from idp.ratelimit.headers import ratelimit_headers
-from idp.webhooks.outbox import rate_limit_exceeded
 
 GATEWAY_HEADER = "X-Idp-Client-Authorization"
 BASIC_KINDS = (CredentialKind.API_ACCOUNT, CredentialKind.API_KEY)

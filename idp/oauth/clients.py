@@ -19,6 +19,7 @@ from idp.database import find
 from idp.errors import Conflict
 from idp.errors import InvalidInput
 from idp.errors import NotFound
+from idp.events.outbox import emit
 from idp.extensions import db
 from idp.oauth.models import OAuthClient
 from idp.oauth.models import OAuthToken
@@ -26,8 +27,6 @@ from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import hash_password
 from idp.timeutil import utcnow
-from idp.webhooks.events import client_data
-from idp.webhooks.outbox import emit
 
 #: The longest token lifetime a client may have (ten years, in seconds).
 MAX_TTL = 3650 * 24 * 3600
@@ -186,3 +185,16 @@ def _check_ttl(access_token_ttl: int, refresh_token_ttl: int) -> None:
             raise InvalidInput(
                 "Token lifetimes must be between 1 second and 3650 days."
             )
+
+
+def client_data(client: OAuthClient) -> dict:
+    """The data of client.created and client.updated."""
+    return {
+        "client_id": client.client_id,
+        "password_grant": client.password_grant,
+        "refresh_tokens": client.refresh_tokens,
+        "introspect": client.may_introspect,
+        "publish_events": client.may_publish_events,
+        "access_token_ttl": client.access_token_ttl,
+        "refresh_token_ttl": client.refresh_token_ttl,
+    }

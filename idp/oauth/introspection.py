@@ -12,6 +12,7 @@ from idp import metrics
 from idp.credentials import read
 from idp.credentials.active import ActiveCredential
 from idp.credentials.usage import record_use
+from idp.events.outbox import rate_limit_exceeded
 from idp.oauth.client_auth import METHODS
 from idp.oauth.client_auth import require_client
 from idp.oauth.schemas import IntrospectionSchema
@@ -19,7 +20,6 @@ from idp.oauth.schemas import RateLimitWindowSchema
 from idp.oauth.server import TOKEN_ENDPOINT_PARAMETERS
 from idp.oauth.server import check_form_request
 from idp.ratelimit.headers import ratelimit_headers
-from idp.webhooks.outbox import rate_limit_exceeded
 
 if TYPE_CHECKING:
     from authlib.oauth2.rfc6749 import OAuth2Request

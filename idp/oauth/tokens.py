@@ -19,6 +19,8 @@ from idp import metrics
 from idp.accounts.models import Operator
 from idp.audit.log import record
 from idp.changes import writing
+from idp.events.outbox import emit
+from idp.events.types import credential_data
 from idp.extensions import db
 from idp.oauth.models import OAuthClient
 from idp.oauth.models import OAuthToken
@@ -26,8 +28,6 @@ from idp.security import SecretKind
 from idp.security import is_well_formed
 from idp.security import token_digest
 from idp.timeutil import utcnow
-from idp.webhooks.events import credential_data
-from idp.webhooks.outbox import emit
 
 
 class RefreshTokenReused(Exception):
@@ -165,7 +165,7 @@ def revoke_family(family_id: str, *, reused: bool = False) -> None:
 def _family_revoked(family_id: str, reused: bool) -> None:
     """The events of a login revoked: once, with the pass that revokes it."""
     row = db.session.scalar(select(OAuthToken).filter_by(family_id=family_id).limit(1))
-    data = credential_data("oauth_login", family_id, row.operator)
+    data = credential_data("oauth_login", family_id, row.operator.username)
     emit("credential.revoked", data)
     record("credential.revoked", f"oauth_login:{family_id}", before=data)
     if reused:
@@ -213,7 +213,7 @@ def revoke_token(kind: str, row: OAuthToken) -> None:
         record(
             "access_token.revoked",
             f"oauth_login:{row.family_id}",
-            before=credential_data("oauth_login", row.family_id, row.operator),
+            before=credential_data("oauth_login", row.family_id, row.operator.username),
         )
         writing.commit(writing.tag("oauth_access_token", row.id))
 

@@ -18,17 +18,17 @@ from idp.created import Created
 from idp.database import Listing
 from idp.errors import Conflict
 from idp.errors import NotFound
+from idp.events import crypto
+from idp.events.models import DeliveryStatus
+from idp.events.models import WebhookAttempt
+from idp.events.models import WebhookDelivery
+from idp.events.models import WebhookEndpoint
+from idp.events.models import WebhookEvent
+from idp.events.outbox import new_id
+from idp.events.outbox import notify_workers
 from idp.extensions import db
 from idp.timeutil import utcnow
-from idp.webhooks import crypto
 from idp.webhooks import endpoints
-from idp.webhooks.models import DeliveryStatus
-from idp.webhooks.models import WebhookAttempt
-from idp.webhooks.models import WebhookDelivery
-from idp.webhooks.models import WebhookEndpoint
-from idp.webhooks.models import WebhookEvent
-from idp.webhooks.outbox import new_id
-from idp.webhooks.outbox import notify_workers
 from idp.webhooks.schedule import parse_duration
 
 

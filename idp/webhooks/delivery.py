@@ -18,18 +18,18 @@ from sqlalchemy.orm import joinedload
 
 from idp import metrics
 from idp.audit.log import record
+from idp.events import crypto
+from idp.events.models import DeliveryStatus
+from idp.events.models import WebhookAttempt
+from idp.events.models import WebhookDelivery
+from idp.events.models import WebhookEndpoint
 from idp.extensions import db
 from idp.schemas import utc_text
-from idp.webhooks import crypto
 from idp.webhooks import sender
 from idp.webhooks import ssrf
 from idp.webhooks.leases import Claim
 from idp.webhooks.leases import finish
 from idp.webhooks.leases import now
-from idp.webhooks.models import DeliveryStatus
-from idp.webhooks.models import WebhookAttempt
-from idp.webhooks.models import WebhookDelivery
-from idp.webhooks.models import WebhookEndpoint
 from idp.webhooks.schedule import next_delay
 from idp.webhooks.schedule import parse_duration
 from idp.webhooks.schedule import parse_schedule

@@ -20,11 +20,11 @@ from idp.created import Created
 from idp.database import Listing
 from idp.errors import InvalidInput
 from idp.errors import NotFound
+from idp.events import crypto
+from idp.events import outbox
+from idp.events.models import WebhookEndpoint
 from idp.extensions import db
-from idp.webhooks import crypto
-from idp.webhooks import outbox
 from idp.webhooks import ssrf
-from idp.webhooks.models import WebhookEndpoint
 
 #: Names idp sets itself, or that would break the request if a header set them.
 RESERVED_HEADERS = {

@@ -19,12 +19,12 @@ from idp.errors import Conflict
 from idp.errors import DomainError
 from idp.errors import InvalidInput
 from idp.errors import NotFound
+from idp.events import outbox
+from idp.events.models import EventType
+from idp.events.models import WebhookEvent
+from idp.events.types import BUILT_IN
 from idp.extensions import db
 from idp.oauth.models import OAuthClient
-from idp.webhooks import outbox
-from idp.webhooks.events import BUILT_IN
-from idp.webhooks.models import EventType
-from idp.webhooks.models import WebhookEvent
 
 #: Bytes of a published event's data, as JSON.
 MAX_EVENT_DATA = 64 * 1024

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from idp.credentials.models import PersonalAccessToken
+from idp.events.models import DeliveryStatus
+from idp.events.models import WebhookDelivery
+from idp.events.models import WebhookEvent
+from idp.events.outbox import emit
 from idp.extensions import db
 from idp.schemas import utc_text
 from idp.timeutil import utcnow
-from idp.webhooks.models import DeliveryStatus
-from idp.webhooks.models import WebhookDelivery
-from idp.webhooks.models import WebhookEvent
-from idp.webhooks.outbox import emit
 from idp.webhooks.schedule import parse_duration
 
 

@@ -23,9 +23,9 @@ from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 
+from idp.events.models import DeliveryStatus
+from idp.events.models import WebhookDelivery
 from idp.extensions import db
-from idp.webhooks.models import DeliveryStatus
-from idp.webhooks.models import WebhookDelivery
 from idp.webhooks.schedule import parse_duration
 
 if TYPE_CHECKING:

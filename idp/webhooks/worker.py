@@ -26,9 +26,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from idp import logs
 from idp import metrics
 from idp.audit.log import process_acts_as
+from idp.events import crypto
 from idp.extensions import db
 from idp.purge import purge
-from idp.webhooks import crypto
 from idp.webhooks import delivery
 from idp.webhooks import housekeeping
 from idp.webhooks import leases

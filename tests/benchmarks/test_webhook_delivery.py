@@ -17,8 +17,8 @@ import time
 import pytest
 from sqlalchemy import event
 
+from idp.events.outbox import emit
 from idp.extensions import db
-from idp.webhooks.outbox import emit
 from tests.admin.conftest import AdminActions
 from tests.admin.conftest import bearer
 from tests.webhooks.delivery.conftest import LOOPBACK

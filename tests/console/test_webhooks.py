@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from idp.events.models import WebhookEndpoint
 from idp.extensions import db
-from idp.webhooks.models import WebhookEndpoint
 
 PAGES = [
     ("get", "/console/webhooks"),
@@ -165,7 +165,7 @@ def test_test_event_delivery_log_and_redelivery(owner):
     log = owner.text(f"/console/webhooks/{webhook_id}/deliveries")
     assert "webhook.test" in log and "pending" in log
     with owner.app.app_context():
-        from idp.webhooks.models import WebhookDelivery
+        from idp.events.models import WebhookDelivery
 
         delivery = db.session.query(WebhookDelivery).one()
         delivery_id = delivery.id

@@ -44,7 +44,7 @@ def events(app, event_type: str | None = None) -> list[tuple[str, dict]]:
     """(type, data) of every event in the outbox, oldest first."""
     from sqlalchemy import select
 
-    from idp.webhooks.models import WebhookEvent
+    from idp.events.models import WebhookEvent
 
     with app.app_context():
         query = select(WebhookEvent).order_by(WebhookEvent.created_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from idp.webhooks import crypto
+from idp.events import crypto
 
 
 def _app(**config) -> Flask:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from idp.accounts import operators
 from idp.accounts import profiles
 from idp.credentials import services as credentials
+from idp.events.models import WebhookEvent
 from idp.extensions import db
 from idp.oauth import clients as oauth_clients
-from idp.webhooks.models import WebhookEvent
 from tests.webhooks.conftest import events
 
 CLIENT = {

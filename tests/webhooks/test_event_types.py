@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.webhooks.events import BUILT_IN
+from idp.events.types import BUILT_IN
 from tests.admin.conftest import assert_field_errors
 from tests.admin.conftest import assert_problem
 from tests.webhooks.conftest import RECEIVER

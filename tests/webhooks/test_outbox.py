@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from idp.errors import InvalidInput
+from idp.events import crypto
+from idp.events.models import EventType
+from idp.events.models import WebhookDelivery
+from idp.events.models import WebhookEndpoint
+from idp.events.models import WebhookEvent
+from idp.events.outbox import emit
 from idp.extensions import db
-from idp.webhooks import crypto
-from idp.webhooks.models import EventType
-from idp.webhooks.models import WebhookDelivery
-from idp.webhooks.models import WebhookEndpoint
-from idp.webhooks.models import WebhookEvent
-from idp.webhooks.outbox import emit
 
 
 def _endpoint(events, enabled=True) -> int:

@@ -26,8 +26,8 @@ def publisher(oauth_actions, app) -> dict[str, str]:
 def test_a_published_event_is_queued_for_its_subscribers(client, app, owner, publisher):
     from sqlalchemy import select
 
+    from idp.events.models import WebhookDelivery
     from idp.extensions import db
-    from idp.webhooks.models import WebhookDelivery
 
     hook = client.post(
         "/api/v1/webhooks",

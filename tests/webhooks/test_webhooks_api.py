@@ -66,8 +66,8 @@ def test_the_owner_adds_a_webhook_and_sees_its_secret_once(client, owner, app, c
 
 
 def test_the_stored_values_are_the_ones_sent(client, owner, app):
+    from idp.events.models import WebhookEndpoint
     from idp.extensions import db
-    from idp.webhooks.models import WebhookEndpoint
 
     body = client.post("/api/v1/webhooks", json=CREATE, headers=owner).json
     with app.app_context():
@@ -80,8 +80,8 @@ def test_the_stored_values_are_the_ones_sent(client, owner, app):
 def test_an_update_keeps_masked_values_and_the_password_unless_replaced(
     client, owner, app
 ):
+    from idp.events.models import WebhookEndpoint
     from idp.extensions import db
-    from idp.webhooks.models import WebhookEndpoint
 
     webhook = "/api/v1/webhooks/{}".format(
         client.post("/api/v1/webhooks", json=CREATE, headers=owner).json["id"]

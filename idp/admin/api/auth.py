@@ -25,9 +25,9 @@ from idp.credentials import read
 from idp.credentials.active import BEARER_KINDS
 from idp.credentials.usage import record_use
 from idp.errors import ApiError
+from idp.events.outbox import rate_limit_exceeded
 from idp.extensions import db
 from idp.ratelimit.headers import ratelimit_headers
-from idp.webhooks.outbox import rate_limit_exceeded
 
 if TYPE_CHECKING:
     from flask import Response

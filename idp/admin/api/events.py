@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
     from flask.typing import ResponseReturnValue
 
-    from idp.webhooks.models import EventType
-    from idp.webhooks.models import WebhookEvent
+    from idp.events.models import EventType
+    from idp.events.models import WebhookEvent
 
 blp = Blueprint(
     "events",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from flask_smorest.pagination import PaginationParameters
 
     from idp.created import Created
-    from idp.webhooks.models import WebhookDelivery
+    from idp.events.models import WebhookDelivery
 
 blp = Blueprint(
     "webhook_deliveries",

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from flask_smorest.pagination import PaginationParameters
 
     from idp.created import Created
-    from idp.webhooks.models import WebhookEndpoint
+    from idp.events.models import WebhookEndpoint
 
 blp = Blueprint(
     "webhooks",

@@ -16,11 +16,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from idp.events import crypto
+from idp.events.models import WebhookAttempt
+from idp.events.models import WebhookDelivery
+from idp.events.models import WebhookEndpoint
 from idp.extensions import db
-from idp.webhooks import crypto
-from idp.webhooks.models import WebhookAttempt
-from idp.webhooks.models import WebhookDelivery
-from idp.webhooks.models import WebhookEndpoint
 from idp.webhooks.worker import Worker
 from tests.webhooks.delivery.receiver import receiver  # noqa: F401
 

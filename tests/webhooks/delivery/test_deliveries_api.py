@@ -9,8 +9,8 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks import WebhookVerificationError
 
+from idp.events.outbox import emit
 from idp.extensions import db
-from idp.webhooks.outbox import emit
 from tests.admin.conftest import assert_problem
 from tests.webhooks.delivery.conftest import QUICK
 from tests.webhooks.delivery.conftest import wait_until

@@ -11,10 +11,10 @@ from standardwebhooks import Webhook
 
 from idp.accounts import operators
 from idp.accounts import profiles
+from idp.events.models import WebhookEvent
+from idp.events.types import BUILT_IN
 from idp.extensions import db
 from idp.webhooks import housekeeping
-from idp.webhooks.events import BUILT_IN
-from idp.webhooks.models import WebhookEvent
 from tests.webhooks.delivery.conftest import QUICK
 
 OWNER_CHANGES = [

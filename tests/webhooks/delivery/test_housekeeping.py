@@ -13,13 +13,13 @@ from sqlalchemy import select
 from idp.accounts.models import Operator
 from idp.credentials import services as credentials
 from idp.credentials.models import PersonalAccessToken
+from idp.events.models import WebhookAttempt
+from idp.events.models import WebhookDelivery
+from idp.events.models import WebhookEvent
+from idp.events.outbox import emit
 from idp.extensions import db
 from idp.timeutil import utcnow
 from idp.webhooks import housekeeping
-from idp.webhooks.models import WebhookAttempt
-from idp.webhooks.models import WebhookDelivery
-from idp.webhooks.models import WebhookEvent
-from idp.webhooks.outbox import emit
 from tests.webhooks.delivery.conftest import QUICK
 from tests.webhooks.delivery.conftest import WorkerThread
 from tests.webhooks.delivery.conftest import make_endpoint

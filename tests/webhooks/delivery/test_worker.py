@@ -11,9 +11,9 @@ import time
 import pytest
 from standardwebhooks import Webhook
 
+from idp.events.models import WebhookEndpoint
+from idp.events.outbox import emit
 from idp.extensions import db
-from idp.webhooks.models import WebhookEndpoint
-from idp.webhooks.outbox import emit
 from tests.audit.conftest import audit
 from tests.webhooks.delivery.conftest import QUICK
 from tests.webhooks.delivery.conftest import attempts

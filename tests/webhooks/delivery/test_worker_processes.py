@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from idp.events.outbox import emit
 from idp.extensions import db
-from idp.webhooks.outbox import emit
 from tests.webhooks.delivery.conftest import QUICK
 from tests.webhooks.delivery.conftest import deliveries
 from tests.webhooks.delivery.conftest import make_endpoint

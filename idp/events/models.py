@@ -1,7 +1,7 @@
 """Webhook endpoints, the event outbox, deliveries and their attempts.
 
 Every secret an endpoint holds (signing secrets, the Basic password, header
-values) is stored encrypted (idp.webhooks.crypto), because idp must send it.
+values) is stored encrypted (idp.events.crypto), because idp must send it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from idp.events import crypto
 from idp.extensions import db
 from idp.timeutil import utcnow
-from idp.webhooks import crypto
 
 
 class DeliveryStatus:

@@ -27,14 +27,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from idp import metrics
 from idp.errors import InvalidInput
+from idp.events.models import EventType
+from idp.events.models import WebhookDelivery
+from idp.events.models import WebhookEndpoint
+from idp.events.models import WebhookEvent
+from idp.events.types import BUILT_IN
 from idp.extensions import db
 from idp.schemas import utc_text
 from idp.timeutil import utcnow
-from idp.webhooks.events import BUILT_IN
-from idp.webhooks.models import EventType
-from idp.webhooks.models import WebhookDelivery
-from idp.webhooks.models import WebhookEndpoint
-from idp.webhooks.models import WebhookEvent
 
 if TYPE_CHECKING:
     from idp.ratelimit.limiter import Window

@@ -3,15 +3,11 @@
 No ``data`` ever holds a secret: credentials are named by their non-secret
 identifier (a token's hint, an API account's username, a key's public half, a
 login's family id). The deployment declares its own types (EventType rows).
+Each domain builds the data of its own events (e.g. ``operator_data`` in
+idp.accounts.operators, ``client_data`` in idp.oauth.clients).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from idp.accounts.models import Operator
-    from idp.oauth.models import OAuthClient
 
 #: Every credential event's data.
 _CREDENTIAL = {
@@ -91,31 +87,6 @@ BUILT_IN: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def client_data(client: OAuthClient) -> dict:
-    """The data of client.created and client.updated."""
-    return {
-        "client_id": client.client_id,
-        "password_grant": client.password_grant,
-        "refresh_tokens": client.refresh_tokens,
-        "introspect": client.may_introspect,
-        "publish_events": client.may_publish_events,
-        "access_token_ttl": client.access_token_ttl,
-        "refresh_token_ttl": client.refresh_token_ttl,
-    }
-
-
-def operator_data(operator: Operator) -> dict:
-    """The data of operator.created and operator.updated."""
-    return {
-        "username": operator.username,
-        "kind": operator.kind,
-        "profile": operator.profile.name,
-        # None until the INSERT applies the column default, True.
-        "is_active": operator.is_active is not False,
-        "is_owner": operator.is_owner,
-    }
-
-
-def credential_data(kind: str, identifier: str, operator: Operator) -> dict:
+def credential_data(kind: str, identifier: str, username: str) -> dict:
     """The data of every credential event: never the secret."""
-    return {"kind": kind, "id": identifier, "operator": operator.username}
+    return {"kind": kind, "id": identifier, "operator": username}
