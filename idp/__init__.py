@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     from idp import store
     from idp.admin import api as admin_api
     from idp.changes import memory
+    from idp.credentials import holders as credential_holders
     from idp.credentials import views as credential_views
 
     app = Flask(__name__, instance_relative_config=True)
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     headers.init_app(app)
     database.init_app(app)
     memory.init_app(app)
+    credential_holders.register()
     store.init_app(app)
     ratelimit.init_app(app, serving=serving)
     oauth.init_app(app)

@@ -12,8 +12,8 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
+from idp.credentials.models import MAX_TTL
 from idp.errors import DomainError
-from idp.oauth.clients import MAX_TTL
 from idp.ratelimit.limiter import parse_limit
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")

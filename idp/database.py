@@ -92,7 +92,6 @@ def init_app(app: Flask) -> None:
     from idp.changes import writing as _changes  # noqa: F401
     from idp.credentials import models as _credentials  # noqa: F401
     from idp.events import models as _events  # noqa: F401
-    from idp.oauth import models as _oauth  # noqa: F401
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)

@@ -20,9 +20,9 @@ from sqlalchemy import or_
 from idp.audit.models import AuditRecord
 from idp.changes.writing import Change
 from idp.credentials.models import ApiKey
+from idp.credentials.models import OAuthToken
 from idp.credentials.models import PersonalAccessToken
 from idp.extensions import db
-from idp.oauth.models import OAuthToken
 from idp.timeutil import utcnow
 from idp.webhooks.schedule import parse_duration
 

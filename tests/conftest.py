@@ -21,9 +21,9 @@ from idp.accounts import operators
 from idp.accounts import profiles
 from idp.accounts.models import Operator
 from idp.accounts.models import Profile
+from idp.credentials.models import OAuthClient
 from idp.extensions import db
 from idp.oauth import clients as oauth_clients
-from idp.oauth.models import OAuthClient
 from idp.store import parse_url as parse_redis_url
 from tests.redis_cluster import LocalCluster
 

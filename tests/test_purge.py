@@ -9,9 +9,9 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 
+from idp.credentials.models import OAuthToken
 from idp.extensions import db
 from idp.oauth import tokens as oauth_tokens
-from idp.oauth.models import OAuthToken
 from idp.timeutil import utcnow
 
 

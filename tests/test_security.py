@@ -7,8 +7,8 @@ from argon2 import PasswordHasher
 from flask import Flask
 
 from idp.accounts.models import Operator
+from idp.credentials.models import OAuthClient
 from idp.extensions import db
-from idp.oauth.models import OAuthClient
 from idp.security import SecretKind
 from idp.security import constant_time_equals
 from idp.security import derived_key

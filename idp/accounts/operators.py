@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
 from sqlalchemy import select
-from sqlalchemy import update
 
 from idp import names
 from idp.accounts import permissions
-from idp.accounts.credential_kinds import CredentialKind
 from idp.accounts.models import Operator
 from idp.accounts.models import OperatorKind
 from idp.accounts.models import Profile
@@ -28,13 +25,17 @@ from idp.ratelimit.limiter import parse_limit
 from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import hash_password
-from idp.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterable
 
-    from idp.credentials.models import ApiAccount
-    from idp.credentials.models import ApiKey
+#: Run in the change's transaction, for an operator being deactivated and for
+#: operators whose rights may have risen (a new profile, or their profile's
+#: rights raised). The credential layer registers them (idp.credentials.holders):
+#: accounts sit below every credential and import none.
+DEACTIVATING: list[Callable[[Operator], None]] = []
+RIGHTS_RAISED: list[Callable[[Iterable[Operator]], None]] = []
 
 
 def get_operator(username: str) -> Operator:
@@ -119,13 +120,14 @@ def update_operator(
         permissions.require_rate_limit_change(actor, operator)
     if is_active is False and operator.is_active:
         # Reactivation must not bring back what was issued before.
-        _end_credentials(operator)
+        for hook in DEACTIVATING:
+            hook(operator)
     if is_active is not None:
         operator.is_active = is_active
     if profile is not None:
         operator.profile = profile
         db.session.flush()
-        recheck_credentials([operator])
+        rights_may_have_risen([operator])
     if rate_limit is not None:
         # An empty string goes back to the configured default.
         _check_rate_limit(rate_limit or None)
@@ -157,68 +159,11 @@ def delete_operator(operator: Operator) -> None:
     writing.commit(writing.tag("operator", operator_id))
 
 
-def recheck_credentials(operators: Iterable[Operator]) -> None:
-    """End API accounts and keys whose maker could not make them now.
-
-    Called when rights may have risen: an admin who made a credential for a
-    weaker operator must not, by a later raise, have lent more than it holds.
-    Those made by the operator itself or by the idp command stay.
-    """
-    from idp.credentials.models import ApiAccount
-    from idp.credentials.models import ApiKey
-
-    for operator in operators:
-        for model, kind in (
-            (ApiAccount, CredentialKind.API_ACCOUNT),
-            (ApiKey, CredentialKind.API_KEY),
-        ):
-            made_by_others = select(model).where(
-                model.operator_id == operator.id,
-                model.made_by_id.is_not(None),
-                model.made_by_id != operator.id,
-            )
-            for row in db.session.scalars(made_by_others).all():
-                maker = db.session.get(Operator, row.made_by_id)
-                if maker is None or not permissions.may(
-                    maker, permissions.Action.CREATE, kind, operator
-                ):
-                    _end(row)
-
-
-def _end(row: ApiAccount | ApiKey) -> None:
-    if hasattr(row, "revoked_at"):
-        if row.revoked_at is None:
-            row.revoked_at = utcnow()
-    else:
-        db.session.delete(row)
-
-
-def _end_credentials(operator: Operator) -> None:
-    """Revoke every token and key of ``operator`` and delete its API accounts."""
-    from idp.credentials.models import ApiAccount
-    from idp.credentials.models import ApiKey
-    from idp.credentials.models import PersonalAccessToken
-    from idp.oauth.models import OAuthToken
-
-    now = utcnow()
-    mine = {"operator_id": operator.id}
-    for model, column in (
-        (OAuthToken, "access_revoked_at"),
-        (OAuthToken, "refresh_revoked_at"),
-        (PersonalAccessToken, "revoked_at"),
-        (ApiKey, "revoked_at"),
-    ):
-        db.session.execute(
-            update(model)
-            .filter_by(**mine, **{column: None})
-            .values({column: now})
-            .execution_options(synchronize_session=False)
-        )
-    db.session.execute(
-        delete(ApiAccount)
-        .filter_by(**mine)
-        .execution_options(synchronize_session=False)
-    )
+def rights_may_have_risen(operators: Iterable[Operator]) -> None:
+    """Let the credential layer end what the operators' makers could not make now."""
+    operators = list(operators)
+    for hook in RIGHTS_RAISED:
+        hook(operators)
 
 
 def _check_rate_limit(rate_limit: str | None) -> None:

@@ -12,7 +12,7 @@ from idp.accounts.models import ModulePermission
 from idp.accounts.models import Operator
 from idp.accounts.models import Profile
 from idp.accounts.modules import declared_modules
-from idp.accounts.operators import recheck_credentials
+from idp.accounts.operators import rights_may_have_risen
 from idp.audit.log import record
 from idp.changes import writing
 from idp.database import Listing
@@ -95,7 +95,7 @@ def update_profile(
         before=before,
         after=profile_data(profile),
     )
-    recheck_credentials(
+    rights_may_have_risen(
         db.session.scalars(select(Operator).filter_by(profile_id=profile.id)).all()
     )
     writing.commit(writing.tag("profile", profile.id))

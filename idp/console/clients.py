@@ -27,14 +27,14 @@ from idp.console import section
 from idp.console.auth import screen
 from idp.console.forms import apply_error
 from idp.console.templating import paginate
+from idp.credentials.models import SCOPE
 from idp.errors import DomainError
 from idp.oauth import clients as oauth_clients
-from idp.oauth.models import SCOPE
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
-    from idp.oauth.models import OAuthClient
+    from idp.credentials.models import OAuthClient
 
 section(_l("API access"), "console.clients", Right.MANAGE_CLIENTS, order=20)
 

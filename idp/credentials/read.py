@@ -25,13 +25,13 @@ from idp.changes import writing
 from idp.credentials.active import ActiveCredential
 from idp.credentials.models import API_ACCOUNT_USERNAME
 from idp.credentials.models import API_PUBLIC_KEY
+from idp.credentials.models import SCOPE
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
+from idp.credentials.models import OAuthToken
 from idp.credentials.models import PersonalAccessToken
 from idp.database import find
 from idp.extensions import db
-from idp.oauth.models import SCOPE
-from idp.oauth.models import OAuthToken
 from idp.ratelimit import Window
 from idp.ratelimit import limiter
 from idp.security import SecretKind

@@ -6,7 +6,7 @@ from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
 
-from idp.oauth.clients import MAX_TTL
+from idp.credentials.models import MAX_TTL
 from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime

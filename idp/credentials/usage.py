@@ -26,11 +26,11 @@ from idp.accounts.credential_kinds import CredentialKind
 from idp.credentials.active import ActiveCredential
 from idp.credentials.models import ApiAccount
 from idp.credentials.models import ApiKey
+from idp.credentials.models import OAuthClient
+from idp.credentials.models import OAuthToken
 from idp.credentials.models import PersonalAccessToken
 from idp.extensions import db
 from idp.logs import OncePerInterval
-from idp.oauth.models import OAuthClient
-from idp.oauth.models import OAuthToken
 from idp.timeutil import utcnow
 
 #: Seconds between two recorded uses of one credential.

@@ -32,10 +32,10 @@ from flask import request as flask_request
 from idp.audit.log import acting
 from idp.changes import reading
 from idp.changes import writing
+from idp.credentials.models import OAuthClient
 from idp.credentials.usage import record_client_use
 from idp.database import find
 from idp.extensions import db
-from idp.oauth.models import OAuthClient
 from idp.ratelimit import failure_throttle
 from idp.security import keyed_digest
 from idp.security import verify_password

@@ -14,6 +14,9 @@ from idp.accounts.models import Operator
 from idp.audit.log import record
 from idp.changes import writing
 from idp.created import Created
+from idp.credentials.models import MAX_TTL
+from idp.credentials.models import OAuthClient
+from idp.credentials.models import OAuthToken
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
@@ -21,15 +24,10 @@ from idp.errors import InvalidInput
 from idp.errors import NotFound
 from idp.events.outbox import emit
 from idp.extensions import db
-from idp.oauth.models import OAuthClient
-from idp.oauth.models import OAuthToken
 from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import hash_password
 from idp.timeutil import utcnow
-
-#: The longest token lifetime a client may have (ten years, in seconds).
-MAX_TTL = 3650 * 24 * 3600
 
 
 def get_client(client_id: str) -> OAuthClient:

@@ -9,9 +9,9 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 
 from idp.accounts import passwords
 from idp.accounts.models import Operator
+from idp.credentials.models import OAuthToken
 from idp.oauth import tokens
 from idp.oauth.client_auth import METHODS
-from idp.oauth.models import OAuthToken
 
 
 class _IssuingGrant:

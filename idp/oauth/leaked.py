@@ -3,7 +3,7 @@
 No authentication: whoever finds a secret may report it. The body is a JSON
 array of up to MAX_STRINGS strings (or of objects with a ``token`` member, as
 secret scanners send). Every live secret idp issued among them is revoked
-(idp.credentials.leaks). The answer is the same whatever was found, so the
+(idp.oauth.leaks). The answer is the same whatever was found, so the
 endpoint cannot be used to test whether a string is live; and reports are
 limited per source address.
 """
@@ -17,9 +17,9 @@ from flask import jsonify
 from flask import request
 
 from idp.audit.log import acting
-from idp.credentials.leaks import MAX_LENGTH
-from idp.credentials.leaks import MAX_STRINGS
-from idp.credentials.leaks import revoke_leaked
+from idp.oauth.leaks import MAX_LENGTH
+from idp.oauth.leaks import MAX_STRINGS
+from idp.oauth.leaks import revoke_leaked
 from idp.oauth.views import bp
 from idp.ratelimit import failure_throttle
 

@@ -6,8 +6,8 @@ from flask import current_app
 from flask import request
 from flask import url_for
 
+from idp.credentials.models import SCOPE
 from idp.oauth.client_auth import METHODS as CLIENT_AUTH_METHODS
-from idp.oauth.models import SCOPE
 
 
 def issuer() -> str:

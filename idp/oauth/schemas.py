@@ -13,7 +13,7 @@ from marshmallow import validate
 from idp import names
 from idp.accounts.credential_kinds import CredentialKind
 from idp.credentials.active import BEARER_KINDS
-from idp.oauth.clients import MAX_TTL
+from idp.credentials.models import MAX_TTL
 from idp.oauth.metadata import issuer
 from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema

@@ -13,13 +13,13 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from flask import Flask
 from flask import request as flask_request
 
+from idp.credentials.models import SCOPE
+from idp.credentials.models import OAuthClient
 from idp.database import find
 from idp.extensions import db
 from idp.oauth.client_auth import METHODS
 from idp.oauth.client_auth import ClientAuthenticationFailed
 from idp.oauth.client_auth import verify_client
-from idp.oauth.models import SCOPE
-from idp.oauth.models import OAuthClient
 from idp.security import SecretKind
 from idp.security import generate_secret
 

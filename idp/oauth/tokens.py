@@ -19,11 +19,11 @@ from idp import metrics
 from idp.accounts.models import Operator
 from idp.audit.log import record
 from idp.changes import writing
+from idp.credentials.models import OAuthClient
+from idp.credentials.models import OAuthToken
 from idp.events.outbox import emit
 from idp.events.types import credential_data
 from idp.extensions import db
-from idp.oauth.models import OAuthClient
-from idp.oauth.models import OAuthToken
 from idp.security import SecretKind
 from idp.security import is_well_formed
 from idp.security import token_digest

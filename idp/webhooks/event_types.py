@@ -14,6 +14,7 @@ from idp import names
 from idp.accounts.models import Operator
 from idp.accounts.permissions import require_manage_webhooks
 from idp.audit.log import record
+from idp.credentials.models import OAuthClient
 from idp.database import find
 from idp.errors import Conflict
 from idp.errors import DomainError
@@ -24,7 +25,6 @@ from idp.events.models import EventType
 from idp.events.models import WebhookEvent
 from idp.events.types import BUILT_IN
 from idp.extensions import db
-from idp.oauth.models import OAuthClient
 
 #: Bytes of a published event's data, as JSON.
 MAX_EVENT_DATA = 64 * 1024

@@ -9,9 +9,9 @@ import pytest
 from idp.accounts import operators
 from idp.accounts import profiles
 from idp.credentials import services
+from idp.credentials.models import OAuthToken
 from idp.extensions import db
 from idp.oauth import tokens as oauth_tokens
-from idp.oauth.models import OAuthToken
 
 
 def _oauth_access_token(actions):

@@ -13,9 +13,9 @@ from sqlalchemy import insert
 from sqlalchemy import update
 from werkzeug.serving import make_server
 
+from idp.credentials.models import OAuthToken
 from idp.extensions import db
 from idp.oauth import tokens as oauth_tokens
-from idp.oauth.models import OAuthToken
 from idp.timeutil import utcnow
 
 PARALLEL = 8

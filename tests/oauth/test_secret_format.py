@@ -9,8 +9,8 @@ import secrets
 import pytest
 from sqlalchemy import event
 
+from idp.credentials.models import OAuthToken
 from idp.extensions import db
-from idp.oauth.models import OAuthToken
 from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import is_well_formed

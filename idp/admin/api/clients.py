@@ -22,7 +22,7 @@ from idp.oauth.schemas import ClientUpdateSchema
 if TYPE_CHECKING:
     from flask_smorest.pagination import PaginationParameters
 
-    from idp.oauth.models import OAuthClient
+    from idp.credentials.models import OAuthClient
 
 blp = Blueprint(
     "clients",

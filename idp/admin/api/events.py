@@ -13,13 +13,13 @@ from flask_smorest import Blueprint
 
 from idp.admin.api.auth import current_operator
 from idp.admin.api.auth import require
+from idp.credentials.models import OAuthClient
 from idp.errors import ApiError
 from idp.extensions import db
 from idp.oauth.client_auth import METHODS
 from idp.oauth.client_auth import ClientAuthenticationFailed
 from idp.oauth.client_auth import ClientAuthenticationThrottled
 from idp.oauth.client_auth import require_client
-from idp.oauth.models import OAuthClient
 from idp.oauth.server import FormRequest
 from idp.webhooks import event_types
 from idp.webhooks.schemas import EventPublishedSchema
