@@ -41,6 +41,14 @@ def create_app(config: dict[str, Any] | None = None, *, serving: bool = True) ->
     logs.init_app(app)
     inputs.init_app(app)
     headers.init_app(app)
+    # Every model, so that metadata and migrations see them; idp.database,
+    # which every domain uses, imports none.
+    from idp.accounts import models as _accounts  # noqa: F401
+    from idp.audit import models as _audit  # noqa: F401
+    from idp.changes import writing as _changes  # noqa: F401
+    from idp.credentials import models as _credentials  # noqa: F401
+    from idp.events import models as _events  # noqa: F401
+
     database.init_app(app)
     memory.init_app(app)
     credential_holders.register()

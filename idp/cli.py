@@ -29,8 +29,8 @@ from idp.accounts.models import Operator
 from idp.commands import Duration
 from idp.commands import emit
 from idp.commands import json_option
-from idp.config import ConfigError
 from idp.database import find
+from idp.errors import ConfigError
 from idp.errors import DomainError
 from idp.oauth import clients as oauth_clients
 from idp.security import SecretKind

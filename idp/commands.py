@@ -12,9 +12,9 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from idp.credentials.models import MAX_TTL
 from idp.errors import DomainError
 from idp.ratelimit.limiter import parse_limit
+from idp.timeutil import MAX_TTL
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 

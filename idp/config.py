@@ -17,8 +17,9 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from idp.errors import ConfigError
 from idp.store import parse_url as parse_redis_url
-from idp.webhooks.schedule import parse_duration
+from idp.timeutil import parse_duration
 from idp.webhooks.schedule import parse_schedule
 from idp.webhooks.ssrf import parse_networks
 
@@ -127,10 +128,6 @@ DEFAULTS: dict[str, Any] = {
 ENV_PREFIX = "IDP"
 #: Read by the resource-server SDK (clients/), which may share the environment.
 SDK_VARIABLES = {"IDP_URL", "IDP_CLIENT_ID", "IDP_CLIENT_SECRET", "IDP_TIMEOUT"}
-
-
-class ConfigError(RuntimeError):
-    """The configuration cannot work; the message says which key and why."""
 
 
 def load_config(

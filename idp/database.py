@@ -86,12 +86,6 @@ def engine_options(config: Config) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    # Import every model so that metadata and migrations see them.
-    from idp.accounts import models as _accounts  # noqa: F401
-    from idp.audit import models as _audit  # noqa: F401
-    from idp.changes import writing as _changes  # noqa: F401
-    from idp.credentials import models as _credentials  # noqa: F401
-    from idp.events import models as _events  # noqa: F401
 
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)

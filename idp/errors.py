@@ -33,6 +33,10 @@ _UNAVAILABLE_SQLSTATES = ("08", "25006", "53", "57")
 _UNAVAILABLE_SQLITE = ("readonly", "read-only", "disk", "locked", "unable to open")
 
 
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says which key and why."""
+
+
 class DomainError(Exception):
     """A rule refused a change; the message is one sentence for the caller."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-from typing import TYPE_CHECKING
 
 from flask import Blueprint
 from flask import Response
@@ -25,10 +24,6 @@ from prometheus_client import Counter
 from prometheus_client import Histogram
 from prometheus_client import generate_latest
 from prometheus_client import multiprocess
-
-if TYPE_CHECKING:
-    from idp.credentials.active import ActiveCredential
-    from idp.ratelimit.limiter import Window
 
 bp = Blueprint("metrics", __name__)
 
@@ -112,18 +107,6 @@ def token_request(grant_type: str | None, result: str) -> None:
         grant_type if grant_type in GRANT_TYPES else "other",
         result if result in RESULTS else "other",
     ).inc()
-
-
-def introspection_result(
-    counters: dict, active: ActiveCredential | None, window: Window | None
-) -> None:
-    """Count one verdict: inactive, active, or active but over its limit."""
-    if active is None:
-        counters["inactive"].inc()
-    elif window is not None and window.exceeded:
-        counters["exceeded"].inc()
-    else:
-        counters["active"].inc()
 
 
 @bp.get("/metrics")

@@ -23,8 +23,8 @@ from idp.credentials.models import ApiKey
 from idp.credentials.models import OAuthToken
 from idp.credentials.models import PersonalAccessToken
 from idp.extensions import db
+from idp.timeutil import parse_duration
 from idp.timeutil import utcnow
-from idp.webhooks.schedule import parse_duration
 
 
 def purge(retention_seconds: int) -> dict[str, int]:

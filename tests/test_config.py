@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from idp import create_app
-from idp.config import ConfigError
+from idp.errors import ConfigError
 
 IN_MEMORY = {"DATABASE_URL": "sqlite://"}
 TESTING = {"TESTING": True, **IN_MEMORY}

@@ -143,7 +143,7 @@ def test_with_a_token_only_its_bearer_reads(client):
 
 def test_a_short_token_is_refused_at_startup():
     from idp import create_app
-    from idp.config import ConfigError
+    from idp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="IDP_METRICS_TOKEN") as raised:
         create_app({"TESTING": True, "METRICS_TOKEN": "short-secret"})

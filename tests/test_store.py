@@ -11,7 +11,7 @@ from idp import metrics
 from idp.accounts import profiles
 from idp.accounts.models import Operator
 from idp.changes import writing
-from idp.config import ConfigError
+from idp.errors import ConfigError
 from idp.extensions import db
 from idp.store import CLUSTER_TAGS
 from idp.store import parse_url

@@ -26,8 +26,6 @@ API_ACCOUNT_USERNAME = "idp_aa_"
 API_PUBLIC_KEY = "idp_pk_"
 #: The one scope idp grants.
 SCOPE = "public-api"
-#: The longest token lifetime a client may have (ten years, in seconds).
-MAX_TTL = 3650 * 24 * 3600
 
 
 class PersonalAccessToken(db.Model):

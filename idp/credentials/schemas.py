@@ -6,10 +6,10 @@ from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
 
-from idp.credentials.models import MAX_TTL
 from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
+from idp.timeutil import MAX_TTL
 
 
 class PersonalAccessTokenSchema(Schema):

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
-from idp.config import ConfigError
+from idp.errors import ConfigError
 
 _INFO = b"idp webhook secrets v1"
 

@@ -29,6 +29,7 @@ from idp.events.outbox import rate_limit_exceeded
 from idp.oauth.client_auth import ClientAuthenticationThrottled
 from idp.oauth.client_auth import basic_credentials
 from idp.oauth.client_auth import verify_client_secret
+from idp.oauth.introspection import introspection_result
 from idp.oauth.views import bp
 from idp.ratelimit.headers import ratelimit_headers
 
@@ -56,7 +57,7 @@ def _check() -> Response:
     )
     if active is not None and active.kind not in kinds:
         active = None
-    metrics.introspection_result(metrics.CHECK, active, window)
+    introspection_result(metrics.CHECK, active, window)
     if active is None:
         if read.lacks_api_access(token):
             return Response(status=403)  # known, but may not use the API now

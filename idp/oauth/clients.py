@@ -14,7 +14,6 @@ from idp.accounts.models import Operator
 from idp.audit.log import record
 from idp.changes import writing
 from idp.created import Created
-from idp.credentials.models import MAX_TTL
 from idp.credentials.models import OAuthClient
 from idp.credentials.models import OAuthToken
 from idp.database import Listing
@@ -27,6 +26,7 @@ from idp.extensions import db
 from idp.security import SecretKind
 from idp.security import generate_secret
 from idp.security import hash_password
+from idp.timeutil import MAX_TTL
 from idp.timeutil import utcnow
 
 

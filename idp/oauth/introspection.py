@@ -24,6 +24,8 @@ from idp.ratelimit.headers import ratelimit_headers
 if TYPE_CHECKING:
     from authlib.oauth2.rfc6749 import OAuth2Request
 
+    from idp.ratelimit.limiter import Window
+
 INACTIVE = {"active": False}
 
 
@@ -51,7 +53,7 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
             return read.resolve(token)
 
         active, window = read.counted_read(work, lambda active: active)
-        metrics.introspection_result(metrics.INTROSPECT, active, window)
+        introspection_result(metrics.INTROSPECT, active, window)
         if active is None:
             return 200, dict(INACTIVE), default_json_headers
         headers = []
@@ -73,3 +75,15 @@ _WINDOW = RateLimitWindowSchema()
 def claims(active: ActiveCredential) -> dict:
     """RFC 7662 §2.2 members for an active credential, plus idp's own."""
     return _CLAIMS.dump(active)
+
+
+def introspection_result(
+    counters: dict, active: ActiveCredential | None, window: Window | None
+) -> None:
+    """Count one verdict: inactive, active, or active but over its limit."""
+    if active is None:
+        counters["inactive"].inc()
+    elif window is not None and window.exceeded:
+        counters["exceeded"].inc()
+    else:
+        counters["active"].inc()

@@ -13,12 +13,12 @@ from marshmallow import validate
 from idp import names
 from idp.accounts.credential_kinds import CredentialKind
 from idp.credentials.active import BEARER_KINDS
-from idp.credentials.models import MAX_TTL
 from idp.oauth.metadata import issuer
 from idp.schemas import CreatedSchema
 from idp.schemas import InputSchema
 from idp.schemas import UtcDateTime
 from idp.schemas import name_field
+from idp.timeutil import MAX_TTL
 
 TTL = validate.Range(min=1, max=MAX_TTL)
 

@@ -27,9 +27,9 @@ from idp.events.models import WebhookEvent
 from idp.events.outbox import new_id
 from idp.events.outbox import notify_workers
 from idp.extensions import db
+from idp.timeutil import parse_duration
 from idp.timeutil import utcnow
 from idp.webhooks import endpoints
-from idp.webhooks.schedule import parse_duration
 
 
 def list_deliveries(actor: Operator | None, webhook_id: int) -> Listing:

@@ -25,13 +25,13 @@ from idp.events.models import WebhookDelivery
 from idp.events.models import WebhookEndpoint
 from idp.extensions import db
 from idp.schemas import utc_text
+from idp.timeutil import parse_duration
 from idp.webhooks import sender
 from idp.webhooks import ssrf
 from idp.webhooks.leases import Claim
 from idp.webhooks.leases import finish
 from idp.webhooks.leases import now
 from idp.webhooks.schedule import next_delay
-from idp.webhooks.schedule import parse_duration
 from idp.webhooks.schedule import parse_schedule
 from idp.webhooks.signing import sign
 

@@ -17,8 +17,8 @@ from idp.events.models import WebhookEvent
 from idp.events.outbox import emit
 from idp.extensions import db
 from idp.schemas import utc_text
+from idp.timeutil import parse_duration
 from idp.timeutil import utcnow
-from idp.webhooks.schedule import parse_duration
 
 
 def run() -> None:

@@ -26,7 +26,7 @@ from sqlalchemy import update
 from idp.events.models import DeliveryStatus
 from idp.events.models import WebhookDelivery
 from idp.extensions import db
-from idp.webhooks.schedule import parse_duration
+from idp.timeutil import parse_duration
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement

@@ -12,28 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 from email.utils import parsedate_to_datetime
 
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?")
+from idp.timeutil import parse_duration
+
 JITTER = 0.1
-
-
-def parse_duration(value: int | float | str) -> float:
-    """Seconds in ``value``: a number of seconds, or text such as 5s, 30m, 2h, 1d, 1h30m."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION.fullmatch(str(value).strip())
-        if not str(value).strip() or match is None or not any(match.groups()):
-            raise ValueError(f"{value!r} is not a duration such as 5s, 30m, 2h or 1d")
-        days, hours, minutes, secs = (float(part or 0) for part in match.groups())
-        seconds = ((days * 24 + hours) * 60 + minutes) * 60 + secs
-    if seconds <= 0:
-        raise ValueError(f"{value!r} is not longer than zero")
-    return seconds
 
 
 def parse_schedule(value: str | list) -> list[float]:

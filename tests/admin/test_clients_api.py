@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from idp.credentials.models import MAX_TTL
+from idp.timeutil import MAX_TTL
 from tests.admin.conftest import PASSWORD
 from tests.admin.conftest import assert_field_errors
 from tests.admin.conftest import assert_problem

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from idp.credentials.models import MAX_TTL
+from idp.timeutil import MAX_TTL
 from tests.admin.conftest import assert_field_errors
 from tests.admin.conftest import assert_problem
 from tests.admin.conftest import assert_ratelimit_headers

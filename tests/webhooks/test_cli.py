@@ -138,7 +138,7 @@ def test_client_create_publish_events(runner):
 
 @pytest.mark.config(SECRET_KEY=None)
 def test_without_a_key_nothing_is_stored_and_the_command_says_why(runner):
-    from idp.config import ConfigError
+    from idp.errors import ConfigError
 
     result = runner.invoke(args=["webhook", "create", RECEIVER, "--event", "*"])
     assert isinstance(result.exception, ConfigError)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idp import create_app
-from idp.config import ConfigError
+from idp.errors import ConfigError
 from tests.test_config import IN_MEMORY
 
 

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
+from idp.timeutil import parse_duration
 from idp.webhooks.schedule import next_delay
-from idp.webhooks.schedule import parse_duration
 from idp.webhooks.schedule import parse_retry_after
 from idp.webhooks.schedule import parse_schedule
 
