@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from idp.changes.writing import Tag
 
 log = logging.getLogger(__name__)
-
-
 _unread = OncePerInterval(log)
 
 
