@@ -1,4 +1,7 @@
-"""OAuth 2.0: clients, tokens, and the token, introspection and revocation endpoints."""
+"""OAuth 2.0: the token, introspection and revocation endpoints, and the grants.
+
+The rows of clients and tokens live in idp.credentials, below this package.
+"""
 
 from __future__ import annotations
 
