@@ -25,6 +25,7 @@ from idp.accounts.permissions import Right
 from idp.console import bp
 from idp.console import section
 from idp.console.auth import screen
+from idp.console.confirm import ask
 from idp.console.forms import apply_error
 from idp.console.templating import paginate
 from idp.credentials.models import SCOPE
@@ -155,16 +156,14 @@ def clients_rotate(client_id: str) -> ResponseReturnValue:
         return _show_secret(
             client, secret, _("New secret set; the old one no longer works.")
         )
-    return render_template(
-        "console/confirm.html",
+    return ask(
         title=_("Rotate the secret of %(id)s", id=client.client_id),
         question=_(
             "Scripts and servers using the current secret stop working until they "
             "get the new one."
         ),
         button=_("Rotate the secret"),
-        action=url_for("console.clients_rotate", client_id=client.client_id),
-        cancel=url_for("console.clients"),
+        back=url_for("console.clients"),
     )
 
 
@@ -176,16 +175,14 @@ def clients_delete(client_id: str) -> ResponseReturnValue:
         oauth_clients.delete_client(client)
         flash(_("Client %(id)s deleted.", id=client_id), "success")
         return redirect(url_for("console.clients"))
-    return render_template(
-        "console/confirm.html",
+    return ask(
         title=_("Delete the client %(id)s", id=client.client_id),
         question=_(
             "Every token issued through this client stops working. This cannot be "
             "undone."
         ),
         button=_("Delete"),
-        action=url_for("console.clients_delete", client_id=client.client_id),
-        cancel=url_for("console.clients"),
+        back=url_for("console.clients"),
     )
 
 

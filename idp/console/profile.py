@@ -28,6 +28,7 @@ from idp.console import bp
 from idp.console import section
 from idp.console.auth import current_operator
 from idp.console.auth import screen
+from idp.console.confirm import ask
 from idp.console.forms import apply_error
 from idp.console.refusals import refusal
 from idp.console.templating import paginate
@@ -37,6 +38,8 @@ from idp.ratelimit import limiter
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
+
+    from idp.accounts.models import Operator
 
 section(_l("My profile"), "console.profile", order=80)
 
@@ -103,13 +106,11 @@ def profile_tokens_revoke(token_id: int) -> ResponseReturnValue:
     )
     if token is None:
         abort(404)
-    return render_template(
-        "console/confirm.html",
+    return ask(
         title=_("Revoke the token %(name)s", name=token.name),
         question=_("Anything using this token stops working at once."),
         button=_("Revoke"),
-        action=url_for("console.profile_tokens_revoke", token_id=token_id),
-        cancel=url_for("console.profile_tokens"),
+        back=url_for("console.profile_tokens"),
     )
 
 
@@ -118,22 +119,32 @@ def profile_tokens_revoke(token_id: int) -> ResponseReturnValue:
 def profile_accounts() -> ResponseReturnValue:
     me = current_operator()
     if request.method == "POST":  # the CSRF token was checked before the view
-        try:
-            account, password = services.create_api_account(me, me)
-        except DomainError as error:
-            flash(refusal(error), "error")
-        else:
-            flash(_("API account created."), "success")
-            return render_template(
-                "console/profile/secret.html",
-                label=_("Password of %(username)s", username=account.username),
-                username=account.username,
-                secret=password,
-                back=url_for("console.profile_accounts"),
-            )
+        created = new_api_account(me, me, back=url_for("console.profile_accounts"))
+        if created is not None:
+            return created
     return render_template(
         "console/profile/accounts.html",
         page=paginate(services.list_api_accounts(me, me)),
+    )
+
+
+def new_api_account(actor: Operator, target: Operator, *, back: str) -> str | None:
+    """Create an API account of ``target``: the one page showing its password.
+
+    None when the service refuses; the refusal is flashed above the list.
+    """
+    try:
+        account, password = services.create_api_account(actor, target)
+    except DomainError as error:
+        flash(refusal(error), "error")
+        return None
+    flash(_("API account created."), "success")
+    return render_template(
+        "console/profile/secret.html",
+        label=_("Password of %(username)s", username=account.username),
+        username=account.username,
+        secret=password,
+        back=back,
     )
 
 
@@ -145,11 +156,9 @@ def profile_accounts_delete(username: str) -> ResponseReturnValue:
         services.delete_api_account(me, me, username)
         flash(_("API account deleted."), "success")
         return redirect(url_for("console.profile_accounts"))
-    return render_template(
-        "console/confirm.html",
+    return ask(
         title=_("Delete the API account %(username)s", username=username),
         question=_("Anything using this account stops working at once."),
         button=_("Delete"),
-        action=url_for("console.profile_accounts_delete", username=username),
-        cancel=url_for("console.profile_accounts"),
+        back=url_for("console.profile_accounts"),
     )

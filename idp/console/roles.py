@@ -37,6 +37,7 @@ from idp.console import bp
 from idp.console import section
 from idp.console.auth import current_operator
 from idp.console.auth import screen
+from idp.console.confirm import ask
 from idp.console.forms import apply_error
 from idp.console.refusals import refusal
 from idp.console.templating import paginate
@@ -222,14 +223,12 @@ def roles_modules_delete(name: str) -> ResponseReturnValue:
         return redirect(url_for("console.roles_modules"))
     if name not in declared_modules():
         abort(404)
-    return render_template(
-        "console/confirm.html",
+    return ask(
         title=_("Delete the module %(name)s", name=name),
         question=_(
             "Roles lose their levels on it. A module a role gives a level on cannot "
             "be deleted until that level is back to none."
         ),
         button=_("Delete"),
-        action=url_for("console.roles_modules_delete", name=name),
-        cancel=url_for("console.roles_modules"),
+        back=url_for("console.roles_modules"),
     )

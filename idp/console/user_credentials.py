@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from flask import abort
 from flask import flash
-from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
@@ -30,8 +29,9 @@ from idp.accounts.permissions import may
 from idp.console import bp
 from idp.console.auth import current_operator
 from idp.console.auth import screen
+from idp.console.confirm import ask_then_act
 from idp.console.forms import apply_error
-from idp.console.refusals import refusal
+from idp.console.profile import new_api_account
 from idp.console.templating import paginate
 from idp.credentials import services as credentials
 from idp.errors import DomainError
@@ -67,26 +67,15 @@ def users_tokens(username: str) -> ResponseReturnValue:
 @screen(Right.MANAGE_USERS)
 def users_tokens_revoke(username: str, token_id: int) -> ResponseReturnValue:
     operator = operator_or_404(username)
-    back = url_for("console.users_tokens", username=username)
-    if request.method == "POST":  # the CSRF token was checked before the view
-        try:
-            credentials.revoke_personal_access_token(
-                current_operator(), operator, token_id
-            )
-        except DomainError as error:
-            flash(refusal(error), "error")
-        else:
-            flash(_("Token revoked."), "success")
-        return redirect(back)
-    return render_template(
-        "console/confirm.html",
+    return ask_then_act(
+        lambda: credentials.revoke_personal_access_token(
+            current_operator(), operator, token_id
+        ),
+        done=_("Token revoked."),
         title=_("Revoke a token of %(username)s", username=username),
         question=_("Anything using this token stops working at once."),
         button=_("Revoke"),
-        action=url_for(
-            "console.users_tokens_revoke", username=username, token_id=token_id
-        ),
-        cancel=back,
+        back=url_for("console.users_tokens", username=username),
     )
 
 
@@ -95,21 +84,13 @@ def users_tokens_revoke(username: str, token_id: int) -> ResponseReturnValue:
 def users_accounts(username: str) -> ResponseReturnValue:
     operator = operator_or_404(username)
     if request.method == "POST":  # the CSRF token was checked before the view
-        try:
-            account, password = credentials.create_api_account(
-                current_operator(), operator
-            )
-        except DomainError as error:
-            flash(refusal(error), "error")
-        else:
-            flash(_("API account created."), "success")
-            return render_template(
-                "console/profile/secret.html",
-                label=_("Password of %(username)s", username=account.username),
-                username=account.username,
-                secret=password,
-                back=url_for("console.users_accounts", username=username),
-            )
+        created = new_api_account(
+            current_operator(),
+            operator,
+            back=url_for("console.users_accounts", username=username),
+        )
+        if created is not None:
+            return created
     return render_template(
         "console/users/accounts.html",
         operator=operator,
@@ -124,24 +105,13 @@ def users_accounts(username: str) -> ResponseReturnValue:
 @screen(Right.MANAGE_USERS)
 def users_accounts_delete(username: str, account: str) -> ResponseReturnValue:
     operator = operator_or_404(username)
-    back = url_for("console.users_accounts", username=username)
-    if request.method == "POST":  # the CSRF token was checked before the view
-        try:
-            credentials.delete_api_account(current_operator(), operator, account)
-        except DomainError as error:
-            flash(refusal(error), "error")
-        else:
-            flash(_("API account deleted."), "success")
-        return redirect(back)
-    return render_template(
-        "console/confirm.html",
+    return ask_then_act(
+        lambda: credentials.delete_api_account(current_operator(), operator, account),
+        done=_("API account deleted."),
         title=_("Delete the API account %(username)s", username=account),
         question=_("Anything using this account stops working at once."),
         button=_("Delete"),
-        action=url_for(
-            "console.users_accounts_delete", username=username, account=account
-        ),
-        cancel=back,
+        back=url_for("console.users_accounts", username=username),
     )
 
 
@@ -182,24 +152,13 @@ def users_keys(username: str) -> ResponseReturnValue:
 @screen(Right.MANAGE_USERS)
 def users_keys_revoke(username: str, public_key: str) -> ResponseReturnValue:
     operator = operator_or_404(username)
-    back = url_for("console.users_keys", username=username)
-    if request.method == "POST":  # the CSRF token was checked before the view
-        try:
-            credentials.revoke_api_key(current_operator(), operator, public_key)
-        except DomainError as error:
-            flash(refusal(error), "error")
-        else:
-            flash(_("API key revoked."), "success")
-        return redirect(back)
-    return render_template(
-        "console/confirm.html",
+    return ask_then_act(
+        lambda: credentials.revoke_api_key(current_operator(), operator, public_key),
+        done=_("API key revoked."),
         title=_("Revoke the API key %(key)s", key=public_key),
         question=_("Anything using this key stops working at once."),
         button=_("Revoke"),
-        action=url_for(
-            "console.users_keys_revoke", username=username, public_key=public_key
-        ),
-        cancel=back,
+        back=url_for("console.users_keys", username=username),
     )
 
 

@@ -35,6 +35,7 @@ from idp.console import bp
 from idp.console import section
 from idp.console.auth import current_operator
 from idp.console.auth import screen
+from idp.console.confirm import ask
 from idp.console.forms import apply_error
 from idp.console.refusals import refusal
 from idp.console.templating import paginate
@@ -201,13 +202,11 @@ def webhooks_delete(webhook_id: int) -> ResponseReturnValue:
         endpoints.delete_endpoint(me, endpoint)
         flash(_("Webhook deleted."), "success")
         return redirect(url_for("console.webhooks"))
-    return render_template(
-        "console/confirm.html",
+    return ask(
         title=_("Delete the webhook to %(url)s", url=endpoint.url),
         question=_("Its delivery log goes with it. This cannot be undone."),
         button=_("Delete"),
-        action=url_for("console.webhooks_delete", webhook_id=webhook_id),
-        cancel=url_for("console.webhooks"),
+        back=url_for("console.webhooks"),
     )
 
 
@@ -280,8 +279,7 @@ def webhooks_rotate(webhook_id: int) -> ResponseReturnValue:
             secret=secret,
             back=url_for("console.webhooks"),
         )
-    return render_template(
-        "console/confirm.html",
+    return ask(
         title=_(
             "Rotate the signing secret of the webhook to %(url)s", url=endpoint.url
         ),
@@ -291,6 +289,5 @@ def webhooks_rotate(webhook_id: int) -> ResponseReturnValue:
             overlap=current_app.config["WEBHOOK_SECRET_OVERLAP"],
         ),
         button=_("Rotate the secret"),
-        action=url_for("console.webhooks_rotate", webhook_id=webhook_id),
-        cancel=url_for("console.webhooks"),
+        back=url_for("console.webhooks"),
     )
