@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -47,6 +48,46 @@ def _announce(
     record(event, f"{kind}:{identifier}", **{side: data})
 
 
+Credential = TypeVar("Credential", PersonalAccessToken, ApiAccount, ApiKey)
+
+
+def _keep(
+    kind: CredentialKind, row: Credential, identifier: str, secret: str
+) -> Created:
+    """Store a new credential and announce it: the row and its secret, shown once."""
+    db.session.add(row)
+    _announce("credential.created", kind, identifier, row.operator)
+    db.session.commit()
+    return Created(row, secret)
+
+
+def _listing(model: type[Credential], operator: Operator, **where: object) -> Listing:
+    """The operator's credentials of one kind, newest first."""
+    return Listing(
+        select(model)
+        .filter_by(operator_id=operator.id, **where)
+        .order_by(model.id.desc())
+    )
+
+
+def _one(
+    model: type[Credential], operator: Operator, missing: str, **where: object
+) -> Credential:
+    """The operator's one credential matching ``where``; NotFound says ``missing``."""
+    row = db.session.scalar(select(model).filter_by(operator_id=operator.id, **where))
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
+def _gone(
+    kind: CredentialKind, row: Credential, identifier: str, operator: Operator
+) -> None:
+    """Announce a revoked or deleted credential and commit, tagging the change."""
+    _announce("credential.revoked", kind, identifier, operator)
+    writing.commit(writing.tag(kind, row.id))
+
+
 # -- personal access tokens --------------------------------------------------
 
 
@@ -78,22 +119,13 @@ def issue_personal_access_token(
         created_at=now,
         expires_at=now + dt.timedelta(seconds=expires_in) if expires_in else None,
     )
-    db.session.add(token)
-    _announce(
-        "credential.created", CredentialKind.PERSONAL_ACCESS_TOKEN, token.hint, operator
-    )
-    db.session.commit()
-    return Created(token, secret)
+    return _keep(CredentialKind.PERSONAL_ACCESS_TOKEN, token, token.hint, secret)
 
 
 def list_personal_access_tokens(actor: Operator | None, operator: Operator) -> Listing:
     """The operator's tokens that were not revoked, newest first."""
     require_may(actor, Action.LIST, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
-    return Listing(
-        select(PersonalAccessToken)
-        .filter_by(operator_id=operator.id, revoked_at=None)
-        .order_by(PersonalAccessToken.id.desc())
-    )
+    return _listing(PersonalAccessToken, operator, revoked_at=None)
 
 
 def revoke_personal_access_token(
@@ -101,18 +133,15 @@ def revoke_personal_access_token(
 ) -> None:
     """Revoke one token; the next introspection says it is inactive."""
     require_may(actor, Action.REVOKE, CredentialKind.PERSONAL_ACCESS_TOKEN, operator)
-    token = db.session.scalar(
-        select(PersonalAccessToken).filter_by(
-            id=token_id, operator_id=operator.id, revoked_at=None
-        )
+    token = _one(
+        PersonalAccessToken,
+        operator,
+        f"No token {token_id} of {operator.username!r}.",
+        id=token_id,
+        revoked_at=None,
     )
-    if token is None:
-        raise NotFound(f"No token {token_id} of {operator.username!r}.")
     token.revoked_at = utcnow()
-    _announce(
-        "credential.revoked", CredentialKind.PERSONAL_ACCESS_TOKEN, token.hint, operator
-    )
-    writing.commit(writing.tag(CredentialKind.PERSONAL_ACCESS_TOKEN, token.id))
+    _gone(CredentialKind.PERSONAL_ACCESS_TOKEN, token, token.hint, operator)
 
 
 # -- API accounts ------------------------------------------------------------
@@ -134,21 +163,12 @@ def create_api_account(actor: Operator | None, operator: Operator) -> Created:
         password_digest=token_digest(password),
         made_by_id=actor and actor.id,
     )
-    db.session.add(account)
-    _announce(
-        "credential.created", CredentialKind.API_ACCOUNT, account.username, operator
-    )
-    db.session.commit()
-    return Created(account, password)
+    return _keep(CredentialKind.API_ACCOUNT, account, account.username, password)
 
 
 def list_api_accounts(actor: Operator | None, operator: Operator) -> Listing:
     require_may(actor, Action.LIST, CredentialKind.API_ACCOUNT, operator)
-    return Listing(
-        select(ApiAccount)
-        .filter_by(operator_id=operator.id)
-        .order_by(ApiAccount.id.desc())
-    )
+    return _listing(ApiAccount, operator)
 
 
 def delete_api_account(
@@ -156,16 +176,14 @@ def delete_api_account(
 ) -> None:
     """Delete an account; its Basic pair stops working at once."""
     require_may(actor, Action.REVOKE, CredentialKind.API_ACCOUNT, operator)
-    account = db.session.scalar(
-        select(ApiAccount).filter_by(username=username, operator_id=operator.id)
+    account = _one(
+        ApiAccount,
+        operator,
+        f"No API account {username!r} of {operator.username!r}.",
+        username=username,
     )
-    if account is None:
-        raise NotFound(f"No API account {username!r} of {operator.username!r}.")
     db.session.delete(account)
-    _announce(
-        "credential.revoked", CredentialKind.API_ACCOUNT, account.username, operator
-    )
-    writing.commit(writing.tag(CredentialKind.API_ACCOUNT, account.id))
+    _gone(CredentialKind.API_ACCOUNT, account, account.username, operator)
 
 
 # -- API keys ----------------------------------------------------------------
@@ -190,30 +208,22 @@ def create_api_key(
         description=description.strip(),
         made_by_id=actor and actor.id,
     )
-    db.session.add(key)
-    _announce("credential.created", CredentialKind.API_KEY, key.public_key, member)
-    db.session.commit()
-    return Created(key, private_key)
+    return _keep(CredentialKind.API_KEY, key, key.public_key, private_key)
 
 
 def list_api_keys(actor: Operator | None, member: Operator) -> Listing:
     require_may(actor, Action.LIST, CredentialKind.API_KEY, member)
-    return Listing(
-        select(ApiKey)
-        .filter_by(operator_id=member.id, revoked_at=None)
-        .order_by(ApiKey.id.desc())
-    )
+    return _listing(ApiKey, member, revoked_at=None)
 
 
 def revoke_api_key(actor: Operator | None, member: Operator, public_key: str) -> None:
     require_may(actor, Action.REVOKE, CredentialKind.API_KEY, member)
-    key = db.session.scalar(
-        select(ApiKey).filter_by(
-            public_key=public_key, operator_id=member.id, revoked_at=None
-        )
+    key = _one(
+        ApiKey,
+        member,
+        f"No API key {public_key!r} of {member.username!r}.",
+        public_key=public_key,
+        revoked_at=None,
     )
-    if key is None:
-        raise NotFound(f"No API key {public_key!r} of {member.username!r}.")
     key.revoked_at = utcnow()
-    _announce("credential.revoked", CredentialKind.API_KEY, key.public_key, member)
-    writing.commit(writing.tag(CredentialKind.API_KEY, key.id))
+    _gone(CredentialKind.API_KEY, key, key.public_key, member)
