@@ -178,13 +178,10 @@ def _oauth_token(
         if not row.is_access_active(now):
             return None
         kind, expires_at = CredentialKind.OAUTH_ACCESS_TOKEN, row.access_expires_at
-    if not row.operator.may_use_api():
-        return NO_ACCESS
-    return ActiveCredential.of(
-        row.operator,
+    return _allowed(
+        row,
         modules,
         kind=kind,
-        credential_id=row.id,
         scope=row.scope,
         client_id=row.client.client_id,
         client_pk=row.client_id,
@@ -204,13 +201,10 @@ def _personal_access_token(
         return NO_ROW
     if not row.is_active(now):
         return None
-    if not row.operator.may_use_api():
-        return NO_ACCESS
-    return ActiveCredential.of(
-        row.operator,
+    return _allowed(
+        row,
         modules,
         kind=CredentialKind.PERSONAL_ACCESS_TOKEN,
-        credential_id=row.id,
         scope=SCOPE,
         iat=timestamp(row.created_at),
         exp=timestamp(row.expires_at) if row.expires_at else None,
@@ -228,14 +222,22 @@ def _pair(
         return NO_ROW
     if not row.matches(secret):
         return None
-    if not row.operator.may_use_api():
-        return NO_ACCESS
-    return ActiveCredential.of(
-        row.operator,
+    return _allowed(
+        row,
         modules,
         kind=kind,
-        credential_id=row.id,
         scope=SCOPE,
         iat=timestamp(row.created_at),
         exp=None,
     )
+
+
+def _allowed(
+    row: OAuthToken | PersonalAccessToken | ApiAccount | ApiKey,
+    modules: tuple[str, ...],
+    **fields: object,
+) -> ActiveCredential | _NoAccess:
+    """The live credential ``row``, unless its operator may not use the API now."""
+    if not row.operator.may_use_api():
+        return NO_ACCESS
+    return ActiveCredential.of(row.operator, modules, credential_id=row.id, **fields)
