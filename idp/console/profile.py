@@ -79,10 +79,9 @@ def profile_tokens() -> ResponseReturnValue:
             apply_error(form, error, {"expires_in": form.expires_in_days})
         else:
             flash(_("Token %(name)s created.", name=token.name), "success")
-            return render_template(
-                "console/profile/secret.html",
-                label=_("Personal access token"),
-                secret=secret,
+            return show_secret(
+                _("Personal access token"),
+                secret,
                 back=url_for("console.profile_tokens"),
             )
     return render_template(
@@ -139,11 +138,23 @@ def new_api_account(actor: Operator, target: Operator, *, back: str) -> str | No
         flash(refusal(error), "error")
         return None
     flash(_("API account created."), "success")
+    return show_secret(
+        _("Password of %(username)s", username=account.username),
+        password,
+        back=back,
+        username=account.username,
+    )
+
+
+def show_secret(
+    label: str, secret: str, *, back: str, username: str | None = None
+) -> str:
+    """The one page that ever shows ``secret`` (with its ``username``, if any)."""
     return render_template(
         "console/profile/secret.html",
-        label=_("Password of %(username)s", username=account.username),
-        username=account.username,
-        secret=password,
+        label=label,
+        username=username,
+        secret=secret,
         back=back,
     )
 

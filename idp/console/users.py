@@ -40,6 +40,7 @@ from idp.console import section
 from idp.console.auth import current_operator
 from idp.console.auth import screen
 from idp.console.forms import apply_error
+from idp.console.profile import show_secret
 from idp.console.templating import paginate
 from idp.credentials.usage import last_activity
 from idp.errors import DomainError
@@ -129,12 +130,11 @@ def users_new() -> ResponseReturnValue:
         else:
             flash(_("User %(name)s created.", name=operator.username), "success")
             if generated:
-                return render_template(
-                    "console/profile/secret.html",
-                    label=_("Password of %(username)s", username=operator.username),
-                    username=operator.username,
-                    secret=generated,
+                return show_secret(
+                    _("Password of %(username)s", username=operator.username),
+                    generated,
                     back=url_for("console.users_show", username=operator.username),
+                    username=operator.username,
                 )
             return redirect(url_for("console.users_show", username=operator.username))
     return render_template("console/users/new.html", form=form)

@@ -37,6 +37,7 @@ from idp.console.auth import current_operator
 from idp.console.auth import screen
 from idp.console.confirm import ask
 from idp.console.forms import apply_error
+from idp.console.profile import show_secret
 from idp.console.refusals import refusal
 from idp.console.templating import paginate
 from idp.errors import Conflict
@@ -159,10 +160,9 @@ def webhooks_new() -> ResponseReturnValue:
             apply_error(form, error)
         else:
             flash(_("Webhook added."), "success")
-            return render_template(
-                "console/profile/secret.html",
-                label=_("Signing secret"),
-                secret=secret,
+            return show_secret(
+                _("Signing secret"),
+                secret,
                 back=url_for("console.webhooks"),
             )
     return render_template("console/webhooks/form.html", form=form, endpoint=None)
@@ -273,10 +273,9 @@ def webhooks_rotate(webhook_id: int) -> ResponseReturnValue:
     if request.method == "POST":  # the CSRF token was checked before the view
         _endpoint, secret = deliveries.rotate_secret(me, webhook_id)
         flash(_("New signing secret set."), "success")
-        return render_template(
-            "console/profile/secret.html",
-            label=_("Signing secret"),
-            secret=secret,
+        return show_secret(
+            _("Signing secret"),
+            secret,
             back=url_for("console.webhooks"),
         )
     return ask(
