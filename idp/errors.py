@@ -9,6 +9,7 @@ page and never a traceback.
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from flask import Flask
 from flask import Response
@@ -37,6 +38,9 @@ class ConfigError(RuntimeError):
     """The configuration cannot work; the message says which key and why."""
 
 
+_Found = TypeVar("_Found")
+
+
 class DomainError(Exception):
     """A rule refused a change; the message is one sentence for the caller."""
 
@@ -45,6 +49,13 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status = 404
+
+
+def found(row: _Found | None, missing: str) -> _Found:
+    """``row``, unless there is none: then NotFound, saying ``missing``."""
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 class Conflict(DomainError):

@@ -27,7 +27,7 @@ from idp.changes import writing
 from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
-from idp.errors import NotFound
+from idp.errors import found
 from idp.extensions import db
 
 _MEMORY_KEY = ("declared-modules",)
@@ -69,9 +69,7 @@ def delete_module(actor: Operator | None, name: str) -> None:
     every operator holding the profile.
     """
     permissions.require_manage_modules(actor)
-    module = find(Module, name=name)
-    if module is None:
-        raise NotFound(f"No module named {name!r}.")
+    module = found(find(Module, name=name), f"No module named {name!r}.")
     in_use = (
         select(Profile.name)
         .join(ModulePermission)

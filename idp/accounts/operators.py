@@ -18,7 +18,7 @@ from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
 from idp.errors import InvalidInput
-from idp.errors import NotFound
+from idp.errors import found
 from idp.events.outbox import emit
 from idp.extensions import db
 from idp.ratelimit.limiter import parse_limit
@@ -39,10 +39,7 @@ RIGHTS_RAISED: list[Callable[[Iterable[Operator]], None]] = []
 
 
 def get_operator(username: str) -> Operator:
-    operator = find(Operator, username=username)
-    if operator is None:
-        raise NotFound(f"No operator named {username!r}.")
-    return operator
+    return found(find(Operator, username=username), f"No operator named {username!r}.")
 
 
 def list_operators() -> Listing:

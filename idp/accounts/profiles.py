@@ -19,15 +19,12 @@ from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
 from idp.errors import InvalidInput
-from idp.errors import NotFound
+from idp.errors import found
 from idp.extensions import db
 
 
 def get_profile(name: str) -> Profile:
-    profile = find(Profile, name=name)
-    if profile is None:
-        raise NotFound(f"No profile named {name!r}.")
-    return profile
+    return found(find(Profile, name=name), f"No profile named {name!r}.")
 
 
 def list_profiles() -> Listing:

@@ -28,7 +28,7 @@ from idp.credentials.models import ApiKey
 from idp.credentials.models import PersonalAccessToken
 from idp.database import Listing
 from idp.errors import InvalidInput
-from idp.errors import NotFound
+from idp.errors import found
 from idp.events.outbox import emit
 from idp.events.types import credential_data as _data
 from idp.extensions import db
@@ -74,10 +74,10 @@ def _one(
     model: type[Credential], operator: Operator, missing: str, **where: object
 ) -> Credential:
     """The operator's one credential matching ``where``; NotFound says ``missing``."""
-    row = db.session.scalar(select(model).filter_by(operator_id=operator.id, **where))
-    if row is None:
-        raise NotFound(missing)
-    return row
+    return found(
+        db.session.scalar(select(model).filter_by(operator_id=operator.id, **where)),
+        missing,
+    )
 
 
 def _gone(

@@ -20,7 +20,7 @@ from idp.database import Listing
 from idp.database import find
 from idp.errors import Conflict
 from idp.errors import InvalidInput
-from idp.errors import NotFound
+from idp.errors import found
 from idp.events.outbox import emit
 from idp.extensions import db
 from idp.security import SecretKind
@@ -31,10 +31,7 @@ from idp.timeutil import utcnow
 
 
 def get_client(client_id: str) -> OAuthClient:
-    client = find(OAuthClient, client_id=client_id)
-    if client is None:
-        raise NotFound(f"No client {client_id!r}.")
-    return client
+    return found(find(OAuthClient, client_id=client_id), f"No client {client_id!r}.")
 
 
 def list_clients() -> Listing:

@@ -19,7 +19,7 @@ from idp.audit.log import record
 from idp.created import Created
 from idp.database import Listing
 from idp.errors import InvalidInput
-from idp.errors import NotFound
+from idp.errors import found
 from idp.events import crypto
 from idp.events import outbox
 from idp.events.models import WebhookEndpoint
@@ -49,10 +49,9 @@ def new_signing_secret() -> str:
 
 def get_endpoint(actor: Operator | None, webhook_id: int) -> WebhookEndpoint:
     require_manage_webhooks(actor)
-    endpoint = db.session.get(WebhookEndpoint, webhook_id)
-    if endpoint is None:
-        raise NotFound(f"No webhook {webhook_id}.")
-    return endpoint
+    return found(
+        db.session.get(WebhookEndpoint, webhook_id), f"No webhook {webhook_id}."
+    )
 
 
 def list_endpoints(actor: Operator | None) -> Listing:

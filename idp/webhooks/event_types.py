@@ -19,7 +19,7 @@ from idp.database import find
 from idp.errors import Conflict
 from idp.errors import DomainError
 from idp.errors import InvalidInput
-from idp.errors import NotFound
+from idp.errors import found
 from idp.events import outbox
 from idp.events.models import EventType
 from idp.events.models import WebhookEvent
@@ -76,9 +76,7 @@ def delete_event_type(actor: Operator | None, name: str) -> None:
     require_manage_webhooks(actor)
     if name in BUILT_IN:
         raise InvalidInput(f"{name!r} is built in.", field="name")
-    event_type = find(EventType, name=name)
-    if event_type is None:
-        raise NotFound(f"No event type {name!r}.")
+    event_type = found(find(EventType, name=name), f"No event type {name!r}.")
     record(
         "event_type.deleted",
         f"event_type:{name}",
