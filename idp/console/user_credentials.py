@@ -39,6 +39,8 @@ from idp.errors import DomainError
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
+    from idp.database import Listing
+
 
 from idp.console.users import KIND_LABELS
 from idp.console.users import operator_or_404
@@ -52,14 +54,11 @@ class KeyForm(FlaskForm):
 @screen(Right.MANAGE_USERS)
 def users_tokens(username: str) -> ResponseReturnValue:
     operator = operator_or_404(username)
-    return render_template(
+    return _credentials_page(
         "console/users/tokens.html",
-        operator=operator,
-        kinds=KIND_LABELS,
-        page=paginate(
-            credentials.list_personal_access_tokens(current_operator(), operator)
-        ),
-        may_revoke=_may(Action.REVOKE, CredentialKind.PERSONAL_ACCESS_TOKEN, operator),
+        operator,
+        CredentialKind.PERSONAL_ACCESS_TOKEN,
+        credentials.list_personal_access_tokens(current_operator(), operator),
     )
 
 
@@ -91,13 +90,11 @@ def users_accounts(username: str) -> ResponseReturnValue:
         )
         if created is not None:
             return created
-    return render_template(
+    return _credentials_page(
         "console/users/accounts.html",
-        operator=operator,
-        kinds=KIND_LABELS,
-        page=paginate(credentials.list_api_accounts(current_operator(), operator)),
-        may_create=_may(Action.CREATE, CredentialKind.API_ACCOUNT, operator),
-        may_revoke=_may(Action.REVOKE, CredentialKind.API_ACCOUNT, operator),
+        operator,
+        CredentialKind.API_ACCOUNT,
+        credentials.list_api_accounts(current_operator(), operator),
     )
 
 
@@ -137,14 +134,12 @@ def users_keys(username: str) -> ResponseReturnValue:
                 public_key=key.public_key,
                 private_key=private_key,
             )
-    return render_template(
+    return _credentials_page(
         "console/users/keys.html",
-        operator=operator,
-        kinds=KIND_LABELS,
+        operator,
+        CredentialKind.API_KEY,
+        credentials.list_api_keys(current_operator(), operator),
         form=form,
-        page=paginate(credentials.list_api_keys(current_operator(), operator)),
-        may_create=_may(Action.CREATE, CredentialKind.API_KEY, operator),
-        may_revoke=_may(Action.REVOKE, CredentialKind.API_KEY, operator),
     )
 
 
@@ -162,6 +157,24 @@ def users_keys_revoke(username: str, public_key: str) -> ResponseReturnValue:
     )
 
 
-def _may(action: Action, kind: CredentialKind, target: Operator) -> bool:
-    """Whether to offer the button; the service decides again on the click."""
-    return may(current_operator(), action, kind, target)
+def _credentials_page(
+    template: str,
+    operator: Operator,
+    kind: CredentialKind,
+    listing: Listing,
+    **context: object,
+) -> str:
+    """A page of ``operator``'s credentials of ``kind``, and which buttons to offer.
+
+    ``may`` only chooses the buttons; the service decides again on the click.
+    """
+    actor = current_operator()
+    return render_template(
+        template,
+        operator=operator,
+        kinds=KIND_LABELS,
+        page=paginate(listing),
+        may_create=may(actor, Action.CREATE, kind, operator),
+        may_revoke=may(actor, Action.REVOKE, kind, operator),
+        **context,
+    )
