@@ -41,9 +41,7 @@ def tokens(app, oauth_actions, *lifetimes: int | None) -> list[str]:
     return hints
 
 
-def test_credential_expiring_arrives_once_per_token(
-    app, oauth_actions, receiver, worker
-):
+def test_credential_expiring_arrives_once_per_token(app, oauth_actions, receiver):
     make_endpoint(app, receiver.url, events=["credential.expiring"])
     soon, later, never = tokens(app, oauth_actions, 3 * DAY, 30 * DAY, None)
     with app.app_context():
