@@ -6,6 +6,7 @@ import base64
 import os
 import uuid
 from collections.abc import Iterator
+from functools import partial
 
 import psycopg
 import pytest
@@ -17,14 +18,10 @@ from redis.cluster import RedisCluster
 
 from idp import create_app
 from idp.accounts import modules
-from idp.accounts import operators
-from idp.accounts import profiles
-from idp.accounts.models import Operator
-from idp.accounts.models import Profile
-from idp.credentials.models import OAuthClient
 from idp.extensions import db
-from idp.oauth import clients as oauth_clients
 from idp.store import parse_url as parse_redis_url
+from tests.factories import accounts
+from tests.factories import credentials
 from tests.redis_cluster import LocalCluster
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -159,48 +156,18 @@ def basic(username: str, password: str) -> dict[str, str]:
 
 
 class OAuthActions:
-    """Factories and protocol calls the OAuth tests repeat.
-
-    Factories return the row and the clear secret, so that no test reads a
-    secret back from the database.
-    """
+    """The factories bound to this test's app, and the protocol calls the OAuth
+    tests repeat."""
 
     def __init__(self, app: Flask, client: FlaskClient) -> None:
         self.app = app
         self.http = client
-        self._profiles = 0
-
-    def profile(self, **rights):
-        with self.app.app_context():
-            self._profiles += 1
-            profile = profiles.create_profile(f"profile-{self._profiles}", **rights)
-            return profile.id
-
-    def operator(
-        self, username: str = "alice", password: str | None = "correct horse", **kwargs
-    ) -> tuple[Operator, str | None]:
-        rights = {
-            key: kwargs.pop(key)
-            for key in ("api_access", "manage_users", "manage_clients")
-            if key in kwargs
-        }
-        profile_id = self.profile(**rights)
-        with self.app.app_context():
-            operator, generated = operators.create_operator(
-                username,
-                profile=db.session.get(Profile, profile_id),
-                password=password,
-                **kwargs,
-            )
-            return operator, password or generated
-
-    def oauth_client(
-        self, client_id: str = "script", secret: str | None = None, **kwargs
-    ) -> tuple[OAuthClient, str]:
-        kwargs.setdefault("access_token_ttl", 3600)
-        kwargs.setdefault("refresh_token_ttl", 86400)
-        with self.app.app_context():
-            return oauth_clients.register_client(client_id, secret=secret, **kwargs)
+        self.profile = partial(accounts.profile, app)
+        self.operator = partial(accounts.operator, app)
+        self.oauth_client = partial(credentials.oauth_client, app)
+        self.pat = partial(credentials.pat, app)
+        self.api_account = partial(credentials.api_account, app)
+        self.api_key = partial(credentials.api_key, app)
 
     def resource_server(self, client_id: str = "resource-api") -> tuple[str, str]:
         _, secret = self.oauth_client(client_id, may_introspect=True)

@@ -62,9 +62,7 @@ def test_verify_password_answers_and_asks_for_a_rehash_when_parameters_changed(
 
 def alice(app: Flask, oauth_actions: OAuthActions) -> tuple[int, str]:
     """A person who may use the password grant: (id, password)."""
-    operator, password = oauth_actions.operator("alice")
-    with app.app_context():
-        return db.session.merge(operator).id, password
+    return oauth_actions.operator("alice")
 
 
 def test_an_operator_hash_is_rehashed_on_login(
@@ -92,10 +90,7 @@ def test_an_operator_hash_is_rehashed_on_login(
 def test_a_client_secret_hash_is_rehashed_on_authentication(
     app: Flask, oauth_actions: OAuthActions
 ) -> None:
-    created = oauth_actions.oauth_client()
-    with app.app_context():
-        client_id = db.session.merge(created.row).id
-    secret = created.secret
+    client_id, secret = oauth_actions.oauth_client()
     _, password = alice(app, oauth_actions)
     old = OLD_HASHER.hash(secret)
     with app.app_context():

@@ -6,8 +6,6 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from idp.accounts import operators
-from idp.credentials import services as credentials
 from tests.conftest import OAuthActions
 
 PASSWORD = "correct horse"
@@ -66,32 +64,10 @@ class AdminActions:
             kwargs.setdefault("password", PASSWORD)
         return self.oauth.operator(username, **kwargs)[1]
 
-    def pat(self, username: str, name: str = "ci") -> tuple[int, str]:
-        """A personal access token of ``username``: its id and secret."""
-        with self.app.app_context():
-            token, secret = credentials.issue_personal_access_token(
-                None, operators.get_operator(username), name=name
-            )
-            return token.id, secret
-
-    def api_account(self, username: str) -> tuple[str, str]:
-        with self.app.app_context():
-            account, password = credentials.create_api_account(
-                None, operators.get_operator(username)
-            )
-            return account.username, password
-
-    def api_key(self, username: str) -> tuple[str, str]:
-        with self.app.app_context():
-            key, private_key = credentials.create_api_key(
-                None, operators.get_operator(username), description="sync"
-            )
-            return key.public_key, private_key
-
     def login(self, username: str, **kwargs) -> dict[str, str]:
         """A new operator and the bearer header of a PAT of its own."""
         self.operator(username, **kwargs)
-        return bearer(self.pat(username)[1])
+        return bearer(self.oauth.pat(username)[1])
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def test_removing_api_access_stops_the_profiles_tokens_at_once(
         json={"username": "carol", "profile": "contractors", "password": PASSWORD},
         headers=users_admin,
     )
-    carol = bearer(admin_actions.pat("carol")[1])
+    carol = bearer(admin_actions.oauth.pat("carol")[1])
     assert client.get("/api/v1/me", headers=carol).status_code == 200
 
     client.patch(
@@ -465,7 +465,7 @@ def test_nobody_gives_a_level_beyond_its_own(client, admin_actions, owner):
     )
     admin_actions.operator("ua")
     client.patch(f"{OPERATORS}/ua", json={"profile": "admins"}, headers=owner)
-    ua = bearer(admin_actions.pat("ua")[1])
+    ua = bearer(admin_actions.oauth.pat("ua")[1])
     client.post(PROFILES, json={"name": "support"}, headers=ua)
 
     own = {"modules": {"tickets": {"inquire": "own"}}}

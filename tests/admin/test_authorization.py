@@ -201,15 +201,15 @@ class Walk:
             if name == "token_id":
                 if target in MEMBERS:
                     return "999999"
-                return str(self.actions.pat(target, name="walk")[0])
+                return str(self.actions.oauth.pat(target, name="walk")[0])
             if name == "account_username":
                 if target in MEMBERS:
                     return "idp_aa_0000000000000000"
-                return self.actions.api_account(target)[0]
+                return self.actions.oauth.api_account(target)[0]
             if name == "public_key":
                 if target not in MEMBERS:
                     return "idp_pk_000000000000000000000000"
-                return self.actions.api_key(target)[0]
+                return self.actions.oauth.api_key(target)[0]
             raise AssertionError(f"no fixture value for {{{name}}} in {template}")
 
         return re.sub(r"\{(\w+)\}", fill, template)
@@ -236,7 +236,7 @@ def credentials(admin_actions: AdminActions, oauth_actions) -> dict:
         "anonymous": {},
     }
     admin_actions.operator("api-member", kind="api_member")
-    pair = ":".join(admin_actions.api_key("api-member"))
+    pair = ":".join(admin_actions.oauth.api_key("api-member"))
     # The pair is a live credential at introspection, just not a bearer one.
     answer = oauth_actions.introspect(oauth_actions.resource_server(), pair).json
     assert answer["active"] is True

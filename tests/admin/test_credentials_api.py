@@ -68,7 +68,7 @@ def test_token_with_an_expiry(client, alice):
 
 
 def test_token_list_is_paginated_and_never_shows_a_token(client, admin_actions, alice):
-    secrets = [admin_actions.pat("alice", name=f"t{n}")[1] for n in range(3)]
+    secrets = [admin_actions.oauth.pat("alice", name=f"t{n}")[1] for n in range(3)]
 
     everything = client.get(MY_TOKENS, headers=alice)
     page = client.get(f"{MY_TOKENS}?page=2&page_size=2", headers=alice)
@@ -89,7 +89,7 @@ def test_token_list_is_paginated_and_never_shows_a_token(client, admin_actions, 
 
 
 def test_revoked_token_is_refused_at_once(client, admin_actions, alice):
-    token_id, secret = admin_actions.pat("alice", name="old")
+    token_id, secret = admin_actions.oauth.pat("alice", name="old")
     assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200
 
     response = client.delete(f"{MY_TOKENS}/{token_id}", headers=alice)
@@ -106,7 +106,7 @@ def test_revoked_token_is_refused_at_once(client, admin_actions, alice):
 
 def test_a_token_can_revoke_itself(client, admin_actions):
     admin_actions.operator("carol")
-    token_id, secret = admin_actions.pat("carol")
+    token_id, secret = admin_actions.oauth.pat("carol")
 
     response = client.delete(f"{MY_TOKENS}/{token_id}", headers=bearer(secret))
 
@@ -118,7 +118,7 @@ def test_admin_lists_and_revokes_another_operators_token(
     client, admin_actions, users_admin, resource_server, oauth_actions
 ):
     admin_actions.operator("carol")
-    token_id, secret = admin_actions.pat("carol")
+    token_id, secret = admin_actions.oauth.pat("carol")
 
     listed = client.get(
         f"{OPERATORS}/carol/personal-access-tokens", headers=users_admin
@@ -148,7 +148,7 @@ def test_nobody_creates_a_token_for_someone_else(client, admin_actions, users_ad
 def test_only_the_owner_revokes_the_owners_tokens(
     client, admin_actions, owner, users_admin
 ):
-    token_id, secret = admin_actions.pat("owner", name="spare")
+    token_id, secret = admin_actions.oauth.pat("owner", name="spare")
     path = f"{OPERATORS}/owner/personal-access-tokens/{token_id}"
 
     refused = client.delete(path, headers=users_admin)
@@ -163,7 +163,7 @@ def test_plain_operator_cannot_touch_another_operators_tokens(
     client, admin_actions, alice
 ):
     admin_actions.operator("carol")
-    token_id, _ = admin_actions.pat("carol")
+    token_id, _ = admin_actions.oauth.pat("carol")
 
     listed = client.get(f"{OPERATORS}/carol/personal-access-tokens", headers=alice)
     revoked = client.delete(
@@ -277,7 +277,7 @@ def test_created_api_account_is_shown_once_and_introspects_active(
 def test_api_account_list_is_paginated_and_never_shows_a_password(
     client, admin_actions, alice
 ):
-    pairs = [admin_actions.api_account("alice") for _ in range(3)]
+    pairs = [admin_actions.oauth.api_account("alice") for _ in range(3)]
 
     everything = client.get(MY_ACCOUNTS, headers=alice)
     page = client.get(f"{MY_ACCOUNTS}?page=1&page_size=1", headers=alice)
@@ -295,7 +295,7 @@ def test_api_account_list_is_paginated_and_never_shows_a_password(
 def test_deleted_api_account_stops_at_once(
     client, admin_actions, alice, oauth_actions, resource_server
 ):
-    username, password = admin_actions.api_account("alice")
+    username, password = admin_actions.oauth.api_account("alice")
 
     response = client.delete(f"{MY_ACCOUNTS}/{username}", headers=alice)
 
@@ -327,7 +327,7 @@ def test_admin_creates_and_deletes_another_operators_api_account(
 def test_only_the_owner_deletes_the_owners_api_account(
     client, admin_actions, owner, users_admin
 ):
-    username, _ = admin_actions.api_account("owner")
+    username, _ = admin_actions.oauth.api_account("owner")
     path = f"{OPERATORS}/owner/api-accounts/{username}"
 
     assert_problem(client.delete(path, headers=users_admin), 403)
@@ -344,7 +344,7 @@ def test_unknown_api_account_is_404(client, alice):
 
 
 def test_an_api_account_pair_is_not_a_bearer_credential(client, admin_actions, alice):
-    username, password = admin_actions.api_account("alice")
+    username, password = admin_actions.oauth.api_account("alice")
 
     response = client.get("/api/v1/me", headers=bearer(f"{username}:{password}"))
 
@@ -390,7 +390,7 @@ def test_api_key_without_a_body_gets_an_empty_description(client, owner, robot):
 def test_api_key_list_is_paginated_and_never_shows_a_private_key(
     client, admin_actions, owner, robot
 ):
-    pairs = [admin_actions.api_key("robot") for _ in range(3)]
+    pairs = [admin_actions.oauth.api_key("robot") for _ in range(3)]
 
     everything = client.get(f"{OPERATORS}/robot/api-keys", headers=owner)
     page = client.get(f"{OPERATORS}/robot/api-keys?page=3&page_size=1", headers=owner)
@@ -408,7 +408,7 @@ def test_api_key_list_is_paginated_and_never_shows_a_private_key(
 def test_revoked_api_key_stops_at_once(
     client, admin_actions, owner, robot, oauth_actions, resource_server
 ):
-    public_key, private_key = admin_actions.api_key("robot")
+    public_key, private_key = admin_actions.oauth.api_key("robot")
 
     response = client.delete(f"{OPERATORS}/robot/api-keys/{public_key}", headers=owner)
 
@@ -422,7 +422,7 @@ def test_revoked_api_key_stops_at_once(
 
 
 def test_api_keys_are_an_admins_job(client, admin_actions, alice, robot):
-    public_key, _ = admin_actions.api_key("robot")
+    public_key, _ = admin_actions.oauth.api_key("robot")
 
     assert_problem(client.get(f"{OPERATORS}/robot/api-keys", headers=alice), 403)
     assert_problem(
@@ -457,7 +457,7 @@ def test_create_api_key_validates_input(client, owner, robot, body, field):
 
 
 def test_an_api_key_pair_is_not_a_bearer_credential(client, admin_actions, robot):
-    public_key, private_key = admin_actions.api_key("robot")
+    public_key, private_key = admin_actions.oauth.api_key("robot")
 
     response = client.get("/api/v1/me", headers=bearer(f"{public_key}:{private_key}"))
 

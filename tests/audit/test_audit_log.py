@@ -54,7 +54,7 @@ def test_a_pat_revoked_through_the_api_names_who_revoked_it(
     app, client, admin_actions, users_admin
 ):
     admin_actions.operator("bob")
-    token_id, secret = admin_actions.pat("bob")
+    token_id, secret = admin_actions.oauth.pat("bob")
     revoked = client.delete(
         f"/api/v1/operators/bob/personal-access-tokens/{token_id}", headers=users_admin
     )
@@ -140,7 +140,7 @@ def test_a_client_revoking_a_login_is_the_actor(app, oauth_actions):
 
 def test_a_leak_report_is_recorded_without_the_secret(app, client, admin_actions):
     admin_actions.operator("bob")
-    _, secret = admin_actions.pat("bob")
+    _, secret = admin_actions.oauth.pat("bob")
     answer = client.post("/oauth/leaked", json=[secret])
     assert answer.status_code == 202
     actions = [
@@ -204,7 +204,7 @@ def test_only_the_owner_and_manage_users_read_the_log(client, request, who, stat
 def test_reading_the_log_needs_a_bearer_token(client, admin_actions):
     assert_problem(client.get("/api/v1/audit"), 401)
     admin_actions.operator("x", is_owner=True)
-    account, password = admin_actions.api_account("x")
+    account, password = admin_actions.oauth.api_account("x")
     assert_problem(client.get("/api/v1/audit", headers=basic(account, password)), 401)
 
 

@@ -72,7 +72,7 @@ def test_cost_of_an_event_in_the_request_that_causes_it(
     """POST /api/v1/me/personal-access-tokens emits credential.created."""
     actions = AdminActions(oauth_actions)
     actions.operator("owner", is_owner=True)
-    headers = bearer(actions.pat("owner")[1])
+    headers = bearer(actions.oauth.pat("owner")[1])
     make_endpoint(app, "http://127.0.0.1:9/hooks", events=["credential.created"])
     with app.app_context():
         log = StatementLog(db.engine)

@@ -15,7 +15,7 @@ from idp.oauth import tokens as oauth_tokens
 
 
 def _oauth_access_token(actions):
-    login = actions.oauth.password_grant(
+    login = actions.password_grant(
         "script", actions.script_secret, "alice", "correct horse"
     ).json
     return login["access_token"], "alice"
@@ -97,7 +97,7 @@ def test_credential_lifecycle(app, actions, resource_server, kind):
     assert created_at is not None
     assert last_used_at is None  # "never used" until it is
 
-    response = actions.oauth.introspect(resource_server, token)
+    response = actions.introspect(resource_server, token)
     body = response.json
     assert body["active"] is True
     assert body["credential"] == kind
@@ -109,14 +109,14 @@ def test_credential_lifecycle(app, actions, resource_server, kind):
     assert last_used_at is not None
 
     _revoke(app, kind, username, token)
-    assert actions.oauth.introspect(resource_server, token).json == {"active": False}
+    assert actions.introspect(resource_server, token).json == {"active": False}
 
 
 def test_every_kind_counts_against_one_limit(actions, resource_server):
     """Tokens, PATs and API accounts of one operator share its rate limit."""
     credentials = [KINDS[kind](actions)[0] for kind in KINDS if kind != "api_key"]
     remaining = [
-        actions.oauth.introspect(resource_server, token).json["rate_limit"]["remaining"]
+        actions.introspect(resource_server, token).json["rate_limit"]["remaining"]
         for token in credentials
     ]
     assert remaining == [29, 28, 27]
@@ -125,7 +125,7 @@ def test_every_kind_counts_against_one_limit(actions, resource_server):
 def test_personal_access_token_answer(app, actions, resource_server):
     """A PAT is a bearer token without a client, and with its expiry if it has one."""
     _, token = actions.pat(expires_in=3600)
-    body = actions.oauth.introspect(resource_server, token).json
+    body = actions.introspect(resource_server, token).json
     assert body["token_type"] == "Bearer"
     assert "client_id" not in body
     assert body["exp"] == body["iat"] + 3600
@@ -134,7 +134,7 @@ def test_personal_access_token_answer(app, actions, resource_server):
 def test_api_key_answer_carries_member_permissions(app, actions, resource_server):
     """An API key speaks for its member, with the member's profile rights."""
     public_key, private_key = actions.api_key()
-    body = actions.oauth.introspect(resource_server, f"{public_key}:{private_key}").json
+    body = actions.introspect(resource_server, f"{public_key}:{private_key}").json
     assert body["credential"] == "api_key"
     assert body["username"] == "robot"
     assert body["permissions"]["api_access"] is True
@@ -160,7 +160,7 @@ def _other_last(text: str) -> str:
 def test_wrong_pairs_are_inactive(actions, resource_server, kind, mangle):
     """RFC 7662 §2.2: a pair that does not match is simply not active."""
     user, _, secret = KINDS[kind](actions)[0].partition(":")
-    body = actions.oauth.introspect(resource_server, mangle(user, secret)).json
+    body = actions.introspect(resource_server, mangle(user, secret)).json
     assert body == {"active": False}
 
 
@@ -168,7 +168,7 @@ def test_expired_personal_access_token_is_inactive(app, actions, resource_server
     """A PAT past its expiry stops working."""
     token_id, token = actions.pat(expires_in=1)
     time.sleep(2.05)
-    assert actions.oauth.introspect(resource_server, token).json == {"active": False}
+    assert actions.introspect(resource_server, token).json == {"active": False}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -177,11 +177,11 @@ def test_operator_without_api_access_has_no_working_credential(
 ):
     """Without api_access no credential of the operator works, at once."""
     token, username = KINDS[kind](actions)
-    assert actions.oauth.introspect(resource_server, token).json["active"] is True
+    assert actions.introspect(resource_server, token).json["active"] is True
     with app.app_context():
         profile = operators.get_operator(username).profile
         profiles.update_profile(profile, api_access=False)
-    assert actions.oauth.introspect(resource_server, token).json == {"active": False}
+    assert actions.introspect(resource_server, token).json == {"active": False}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -190,10 +190,10 @@ def test_deactivated_operator_has_no_working_credential(
 ):
     """A deactivated operator's credentials stop working at the next introspection."""
     token, username = KINDS[kind](actions)
-    assert actions.oauth.introspect(resource_server, token).json["active"] is True
+    assert actions.introspect(resource_server, token).json["active"] is True
     with app.app_context():
         operators.update_operator(operators.get_operator(username), is_active=False)
-    assert actions.oauth.introspect(resource_server, token).json == {"active": False}
+    assert actions.introspect(resource_server, token).json == {"active": False}
 
 
 def test_secrets_are_stored_only_as_digests(app, actions):

@@ -45,7 +45,7 @@ def test_a_clients_admin_cannot_end_the_owners_logins(oauth_actions, admin, how)
 
 def test_the_owner_may_end_its_own_logins(oauth_actions, admin):
     _owner_login(oauth_actions)
-    owner = bearer(admin.pat("owner")[1])
+    owner = bearer(admin.oauth.pat("owner")[1])
     response = oauth_actions.http.delete("/api/v1/clients/script", headers=owner)
     assert response.status_code == 204
 
@@ -76,9 +76,9 @@ def test_reactivation_does_not_revive_earlier_credentials(oauth_actions, admin, 
     login = oauth_actions.password_grant(
         "script", secret, "alice", "correct horse"
     ).json
-    pat = admin.pat("alice")[1]
-    account = ":".join(admin.api_account("alice"))
-    key = ":".join(admin.api_key("robot"))
+    pat = admin.oauth.pat("alice")[1]
+    account = ":".join(admin.oauth.api_account("alice"))
+    key = ":".join(admin.oauth.api_key("robot"))
     tokens = [login["access_token"], login["refresh_token"], pat, account, key]
     for token in tokens:
         assert oauth_actions.introspect(rs, token).json["active"] is True
@@ -118,7 +118,7 @@ def test_raised_rights_end_credentials_their_maker_could_not_make(oauth_actions,
         ).status_code
         == 201
     )
-    own = ":".join(admin.api_account("carol"))  # made by the idp command
+    own = ":".join(admin.oauth.api_account("carol"))  # made by the idp command
     stripped = http.patch(
         "/api/v1/profiles/builders", json={"manage_clients": False}, headers=users_admin
     )

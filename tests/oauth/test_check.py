@@ -10,7 +10,6 @@ import pytest
 from idp.accounts import operators
 from idp.accounts import profiles
 from tests.conftest import basic
-from tests.credentials.conftest import CredentialActions
 
 CHECK = "/oauth/check"
 
@@ -75,12 +74,11 @@ def test_revoked_unknown_or_missing_credentials_get_a_challenge(
 
 
 def test_api_accounts_and_keys_pass_as_basic(client, oauth_actions, gate):
-    actions = CredentialActions(oauth_actions)
     oauth_actions.operator("alice")
     oauth_actions.operator("robot", password=None, kind="api_member")
     for username, secret, kind in (
-        (*actions.api_account("alice"), "api_account"),
-        (*actions.api_key("robot"), "api_key"),
+        (*oauth_actions.api_account("alice"), "api_account"),
+        (*oauth_actions.api_key("robot"), "api_key"),
     ):
         pair = base64.b64encode(f"{username}:{secret}".encode()).decode()
         ok = client.get(CHECK, headers={**gate, "Authorization": f"Basic {pair}"})

@@ -6,7 +6,6 @@ import pytest
 
 from idp.security import SecretKind
 from idp.security import generate_secret
-from tests.credentials.conftest import CredentialActions
 from tests.webhooks.conftest import events
 
 LEAKED = "/oauth/leaked"
@@ -15,12 +14,11 @@ LEAKED = "/oauth/leaked"
 def test_every_kind_of_reported_secret_stops_working_and_its_owner_is_told(
     app, client, oauth_actions
 ):
-    actions = CredentialActions(oauth_actions)
     login = oauth_actions.login()
     oauth_actions.operator("robot", password=None, kind="api_member")
-    _, pat = actions.pat("alice")
-    account, password = actions.api_account("alice")
-    public, private = actions.api_key("robot")
+    _, pat = oauth_actions.pat("alice")
+    account, password = oauth_actions.api_account("alice")
+    public, private = oauth_actions.api_key("robot")
     other = oauth_actions.password_grant(
         "script", login["secret"], "alice", "correct horse"
     ).json
@@ -69,7 +67,7 @@ def test_every_kind_of_reported_secret_stops_working_and_its_owner_is_told(
 def test_the_answer_is_the_same_whether_anything_was_live(client, oauth_actions):
     """Nothing tells a reporter which strings were real."""
     oauth_actions.operator("alice")
-    _, pat = CredentialActions(oauth_actions).pat("alice")
+    _, pat = oauth_actions.pat("alice")
     invented = generate_secret(SecretKind.PERSONAL_ACCESS_TOKEN)
     live = client.post(LEAKED, json=[pat, invented])
     dead = client.post(LEAKED, json=[invented, invented])
