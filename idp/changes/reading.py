@@ -87,11 +87,10 @@ def confirm(head: int | None, *, reachable: bool) -> bool:
     mem = memory()
     # A change this process wrote but could not publish: Redis's head cannot
     # show it, so this process reads it now, and publishes it at first contact.
-    unpublished, mem.unpublished = mem.unpublished, 0
+    unpublished = mem.unpublished
     if unpublished and reachable:
+        mem.unpublished = 0  # publish() notes it again if it fails again
         publish(unpublished)
-    elif unpublished:
-        mem.unpublished = unpublished
     must_read = (
         not reachable
         or mem.doubt

@@ -33,6 +33,8 @@ from idp.console.confirm import ask_then_act
 from idp.console.forms import apply_error
 from idp.console.profile import new_api_account
 from idp.console.templating import paginate
+from idp.console.users import KIND_LABELS
+from idp.console.users import operator_or_404
 from idp.credentials import services as credentials
 from idp.errors import DomainError
 
@@ -40,10 +42,6 @@ if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
     from idp.database import Listing
-
-
-from idp.console.users import KIND_LABELS
-from idp.console.users import operator_or_404
 
 
 class KeyForm(FlaskForm):

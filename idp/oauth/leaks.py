@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from idp.accounts.credential_kinds import CredentialKind
 from idp.audit.log import record
 from idp.credentials import services as credentials
 from idp.credentials.models import ApiAccount
@@ -70,7 +71,7 @@ def _revoke(secret: str) -> int:
         )
         if token is None:
             return 0
-        _leaked("personal_access_token", token.hint, token.operator)
+        _leaked(CredentialKind.PERSONAL_ACCESS_TOKEN, token.hint, token.operator)
         credentials.revoke_personal_access_token(None, token.operator, token.id)
         return 1
     if is_well_formed(secret, SecretKind.API_ACCOUNT_PASSWORD):
@@ -79,7 +80,7 @@ def _revoke(secret: str) -> int:
         )
         if account is None:
             return 0
-        _leaked("api_account", account.username, account.operator)
+        _leaked(CredentialKind.API_ACCOUNT, account.username, account.operator)
         credentials.delete_api_account(None, account.operator, account.username)
         return 1
     if is_well_formed(secret, SecretKind.API_PRIVATE_KEY):
@@ -90,7 +91,7 @@ def _revoke(secret: str) -> int:
         )
         if key is None:
             return 0
-        _leaked("api_key", key.public_key, key.operator)
+        _leaked(CredentialKind.API_KEY, key.public_key, key.operator)
         credentials.revoke_api_key(None, key.operator, key.public_key)
         return 1
     return 0
